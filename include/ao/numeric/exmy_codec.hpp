@@ -1,0 +1,220 @@
+// ao/numeric/exmy_codec.hpp: the one generic, exact, constexpr codec behind every floating-point element type.
+//
+// A code is first unpacked into an exact value (sign, integer significand, power of two), then packed into the
+// target format with the requested rounding and overflow behaviour. float and double are described by specs too,
+// so decoding (to float/double) and encoding (from float/double/integers) are the same two steps. Nothing here
+// rounds twice: an unpacked value is exact, and encode rounds it once.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "ao/config.hpp"
+#include "ao/numeric/detail/bits.hpp"
+#include "ao/numeric/exmy_spec.hpp"
+#include "ao/numeric/rounding.hpp"
+
+namespace ao::detail {
+
+// IEEE 754 binary32 and binary64 as specs, so the codec can read and write them.
+struct ieee_float_spec {
+  static constexpr int exponent_bits = 8, mantissa_bits = 23, exponent_bias = 127;
+  static constexpr bool is_signed = true, has_infinity = true, has_subnormals = true;
+  static constexpr nan_encoding nan = nan_encoding::ieee;
+  static constexpr overflow default_overflow = overflow::to_inf_or_nan;
+  static constexpr const char* name = "float32";
+};
+struct ieee_double_spec {
+  static constexpr int exponent_bits = 11, mantissa_bits = 52, exponent_bias = 1023;
+  static constexpr bool is_signed = true, has_infinity = true, has_subnormals = true;
+  static constexpr nan_encoding nan = nan_encoding::ieee;
+  static constexpr overflow default_overflow = overflow::to_inf_or_nan;
+  static constexpr const char* name = "float64";
+};
+
+enum class value_kind : std::uint8_t { zero, finite, infinite, nan };
+
+// An exact value: (-1)^negative * significand * 2^exponent, significand != 0 when kind == finite.
+struct unpacked_value {
+  value_kind kind;
+  bool negative;
+  std::uint64_t significand;
+  int exponent;
+};
+
+template <class Spec>
+AO_HOST_DEVICE constexpr unpacked_value unpack(std::uint64_t code) noexcept {
+  using L = exmy_layout<Spec>;
+  code &= L::code_mask;
+  const bool negative = (code & L::sign_mask) != 0;
+  const std::uint64_t magnitude = code & L::magnitude_mask;
+  if constexpr (L::nan == nan_encoding::negative_zero) {
+    if (code == L::nan_code) return {value_kind::nan, false, 0, 0};
+  }
+  if constexpr (L::nan == nan_encoding::all_ones) {
+    if (magnitude == L::magnitude_mask) return {value_kind::nan, negative, 0, 0};
+  }
+  const std::uint64_t field = magnitude >> L::M;
+  const std::uint64_t mantissa = magnitude & L::mantissa_mask;
+  if constexpr (L::nan == nan_encoding::ieee) {
+    if (field == L::field_all_ones) return {mantissa ? value_kind::nan : value_kind::infinite, negative, 0, 0};
+  }
+  if (L::has_subnormals && field == 0) {
+    if (mantissa == 0) return {value_kind::zero, negative, 0, 0};
+    return {value_kind::finite, negative, mantissa, L::min_exponent - L::M};
+  }
+  return {value_kind::finite, negative, mantissa | (L::one << L::M),
+          static_cast<int>(field) - L::bias - L::M};
+}
+
+// Exact value of an integer.
+template <class Int>
+AO_HOST_DEVICE constexpr unpacked_value unpack_integer(Int v) noexcept {
+  if (v == 0) return {value_kind::zero, false, 0, 0};
+  if constexpr (std::is_signed_v<Int>) {
+    if (v < 0) {
+      // -(v + 1) + 1 avoids overflow at the minimum value.
+      const std::uint64_t magnitude = static_cast<std::uint64_t>(-(v + 1)) + 1;
+      return {value_kind::finite, true, magnitude, 0};
+    }
+  }
+  return {value_kind::finite, false, static_cast<std::uint64_t>(v), 0};
+}
+
+// Rounds significand * 2^-shift to an integer (shift >= 0). `negative` is the sign of the value, used by the
+// directed modes. Ties go to the even result, or, when `parity` is given (for formats without mantissa bits,
+// whose code parity is the exponent field's), away from the result whose code parity(kept) says is odd.
+template <rounding R, class Parity>
+AO_HOST_DEVICE constexpr std::uint64_t round_shift_right(std::uint64_t significand, int shift, bool negative,
+                                                          Parity parity) noexcept {
+  if (shift <= 0) return significand;
+  std::uint64_t kept = 0, rest = significand;  // shift >= 64: everything is the remainder
+  int rest_bits = 64;
+  if (shift < 64) {
+    kept = significand >> shift;
+    rest = significand & ((std::uint64_t{1} << shift) - 1);
+    rest_bits = shift;
+  }
+  if (rest == 0) return kept;
+  bool away = false;
+  if constexpr (R == rounding::nearest_even) {
+    if (shift > 64) {
+      away = false;  // the remainder is below half of 2^shift
+    } else {
+      const std::uint64_t half = std::uint64_t{1} << (rest_bits - 1);
+      away = rest > half || (rest == half && parity(kept));
+    }
+  } else if constexpr (R == rounding::up) {
+    away = !negative;
+  } else if constexpr (R == rounding::down) {
+    away = negative;
+  }
+  return kept + (away ? 1 : 0);
+}
+
+template <rounding R>
+AO_HOST_DEVICE constexpr std::uint64_t round_shift_right(std::uint64_t significand, int shift,
+                                                          bool negative) noexcept {
+  return round_shift_right<R>(significand, shift, negative, [](std::uint64_t kept) { return (kept & 1) != 0; });
+}
+
+// Whether rounding mode R moves a value of this sign away from zero on inexact results (so that a finite value
+// beyond the range overflows, rather than stopping at the largest finite value).
+template <rounding R>
+AO_HOST_DEVICE constexpr bool rounds_away_from_zero(bool negative) noexcept {
+  return R == rounding::nearest_even || (R == rounding::up && !negative) || (R == rounding::down && negative);
+}
+
+// Packs an exact value into format Spec. Unsigned formats encode |value|.
+template <class Spec, rounding R, overflow O>
+AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept {
+  using L = exmy_layout<Spec>;
+  const bool negative = L::is_signed && v.negative;
+  const std::uint64_t sign = negative ? L::sign_mask : 0;
+  // A signed zero, except in fnuz formats, whose only zero is +0.
+  const std::uint64_t zero_code = (L::nan == nan_encoding::negative_zero) ? 0 : sign;
+  auto nan_result = [&]() -> std::uint64_t {
+    if constexpr (L::nan == nan_encoding::negative_zero) return L::nan_code;
+    else if constexpr (L::has_nan) return sign | L::nan_code;
+    else return L::max_code;  // no NaN: +max, as CUDA's __nv_cvt_*_to_fp4/fp6 do
+  };
+  auto overflow_result = [&](bool from_infinity) -> std::uint64_t {
+    if (O == overflow::saturate || (!from_infinity && !rounds_away_from_zero<R>(negative)))
+      return sign | L::max_code;
+    if constexpr (L::has_inf) return sign | L::infinity_code;
+    else if constexpr (L::has_nan) return nan_result();
+    else return sign | L::max_code;
+  };
+
+  if (v.kind == value_kind::nan) return nan_result();
+  if (v.kind == value_kind::infinite) return overflow_result(true);
+  if (v.kind == value_kind::zero) return L::has_subnormals ? zero_code : 0;  // no zero: the smallest value
+
+  const int top = msb_index(v.significand) + v.exponent;  // floor(log2 |value|)
+  if (!L::has_subnormals && top < L::min_exponent) {
+    // Below the smallest value of a format without zero: every rounding gives the smallest value, except rounding
+    // down past it, which has nowhere to go either.
+    return 0;
+  }
+  // Exponent of one unit in the last place at this magnitude.
+  int quantum = (top > L::min_exponent ? top : L::min_exponent) - L::M;
+  std::uint64_t r = 0;
+  if (v.exponent >= quantum) {
+    r = v.significand << (v.exponent - quantum);  // exact; r < 2^(M+1)
+  } else {
+    // With M == 0 the significand is always the implicit 1 and the code's parity is the exponent field's.
+    const int field_parity = (quantum + L::bias) & 1;
+    r = round_shift_right<R>(v.significand, quantum - v.exponent, negative, [field_parity](std::uint64_t kept) {
+      return L::M > 0 ? (kept & 1) != 0 : (kept != 0 && field_parity != 0);
+    });
+  }
+  if (r >> (L::M + 1)) {  // rounding carried into the next binade
+    r >>= 1;
+    quantum += 1;
+  }
+  if (r == 0) return zero_code;
+  std::uint64_t magnitude = r;  // subnormal: exponent field 0
+  if (r >= (L::one << L::M)) {
+    const int field = quantum + L::M + L::bias;
+    if (field > static_cast<int>(L::field_all_ones)) return overflow_result(false);
+    magnitude = (static_cast<std::uint64_t>(field) << L::M) | (r & L::mantissa_mask);
+  }
+  if (magnitude > L::max_code) return overflow_result(false);
+  return sign | magnitude;
+}
+
+// Whether every finite value of format Small is exactly representable in format Big.
+template <class Big, class Small>
+AO_HOST_DEVICE constexpr bool values_fit() noexcept {
+  using B = exmy_layout<Big>;
+  using S = exmy_layout<Small>;
+  const unpacked_value largest = unpack<Small>(S::max_code);
+  const unpacked_value smallest = unpack<Small>(S::has_subnormals ? 1 : 0);
+  const int smallest_exponent = smallest.exponent + (S::has_subnormals ? 0 : S::M);  // of its lowest set bit
+  const int big_smallest_exponent = B::min_exponent - B::M;
+  const int big_largest_top = static_cast<int>(B::field_all_ones) - 1 - B::bias;
+  return S::M <= B::M && smallest_exponent >= big_smallest_exponent &&
+         msb_index(largest.significand) + largest.exponent <= big_largest_top;
+}
+
+// Rounds an exact value to an integer in [lo, hi] (saturating); NaN gives 0.
+template <rounding R>
+AO_HOST_DEVICE constexpr std::int64_t round_to_integer(const unpacked_value& v, std::int64_t lo,
+                                                        std::int64_t hi) noexcept {
+  if (v.kind == value_kind::nan || v.kind == value_kind::zero) return 0;
+  if (v.kind == value_kind::infinite) return v.negative ? lo : hi;
+  std::uint64_t magnitude = 0;
+  if (v.exponent >= 0) {
+    if (msb_index(v.significand) + v.exponent >= 63) return v.negative ? lo : hi;
+    magnitude = v.significand << v.exponent;
+  } else {
+    magnitude = round_shift_right<R>(v.significand, -v.exponent, v.negative);
+  }
+  if (v.negative) {
+    const std::uint64_t lo_magnitude = static_cast<std::uint64_t>(-(lo + 1)) + 1;  // lo <= 0
+    return magnitude >= lo_magnitude ? lo : -static_cast<std::int64_t>(magnitude);
+  }
+  return magnitude >= static_cast<std::uint64_t>(hi) ? hi : static_cast<std::int64_t>(magnitude);
+}
+
+}  // namespace ao::detail
