@@ -50,21 +50,25 @@ AO_HOST_DEVICE constexpr To convert(From x) noexcept {
   static_assert(detail::valid_conversion_options<Options...>,
                 "ao::convert options are at most one ao::rounding and one ao::overflow value");
   constexpr rounding R = detail::pick_option<rounding, rounding::nearest_even, Options...>();
-  const detail::unpacked_value v = detail::unpack_any(x);
   if constexpr (std::is_same_v<To, float>) {
     constexpr overflow O = detail::pick_option<overflow, overflow::to_inf_or_nan, Options...>();
-    return detail::bit_cast<float>(static_cast<std::uint32_t>(detail::encode<detail::ieee_float_spec, R, O>(v)));
+    return detail::bit_cast<float>(static_cast<std::uint32_t>(detail::encode<detail::ieee_float_spec, R, O>(detail::unpack_any(x))));
   } else if constexpr (std::is_same_v<To, double>) {
     constexpr overflow O = detail::pick_option<overflow, overflow::to_inf_or_nan, Options...>();
-    return detail::bit_cast<double>(detail::encode<detail::ieee_double_spec, R, O>(v));
+    return detail::bit_cast<double>(detail::encode<detail::ieee_double_spec, R, O>(detail::unpack_any(x)));
   } else if constexpr (is_float_exmy_v<To>) {
     constexpr overflow O = detail::pick_option<overflow, To::default_overflow, Options...>();
-    return To::from_bits(static_cast<typename To::storage_type>(detail::encode<typename To::spec, R, O>(v)));
+    if constexpr (std::is_same_v<From, float>) {
+      return To::from_bits(static_cast<typename To::storage_type>(
+          detail::encode_float<typename To::spec, R, O>(detail::bit_cast<std::uint32_t>(x))));
+    } else {
+      return To::from_bits(static_cast<typename To::storage_type>(detail::encode<typename To::spec, R, O>(detail::unpack_any(x))));
+    }
   } else if constexpr (is_intn_v<To>) {
-    return To(static_cast<int>(detail::round_to_integer<R>(v, To::min_value, To::max_value)));
+    return To(static_cast<int>(detail::round_to_integer<R>(detail::unpack_any(x), To::min_value, To::max_value)));
   } else if constexpr (std::is_integral_v<To> && !std::is_same_v<To, bool>) {
     static_assert(sizeof(To) <= 4 || std::is_signed_v<To>, "ao::convert: 64-bit unsigned targets are not supported");
-    return static_cast<To>(detail::round_to_integer<R>(v, static_cast<std::int64_t>(std::numeric_limits<To>::min()),
+    return static_cast<To>(detail::round_to_integer<R>(detail::unpack_any(x), static_cast<std::int64_t>(std::numeric_limits<To>::min()),
                                                         static_cast<std::int64_t>(std::numeric_limits<To>::max())));
   } else {
     static_assert(sizeof(To) == 0, "ao::convert: unsupported target type");

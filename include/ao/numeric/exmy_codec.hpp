@@ -183,6 +183,42 @@ AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept 
   return sign | magnitude;
 }
 
+// Encodes a float32 given by its bits: the same result as encode<Spec, R, O>(unpack<ieee_float_spec>(bits)),
+// with a short path for round-to-nearest-even of values in the target's normal range (and float's), where
+// adding half an ulp minus one plus the kept LSB to the bits rounds them; the LSB there is the code's parity,
+// also for formats without mantissa bits. Everything else takes the general path.
+template <class Spec, rounding R, overflow O>
+AO_HOST_DEVICE constexpr std::uint64_t encode_float(std::uint32_t bits) noexcept {
+  using L = exmy_layout<Spec>;
+  if constexpr (R == rounding::nearest_even && L::M < 23) {
+    constexpr int shift = 23 - L::M;
+    // Float bits of the smallest value normal in both formats, and of the target's largest finite value (0, which
+    // turns this path off, when that is beyond float's range).
+    constexpr std::uint32_t lo = static_cast<std::uint32_t>((L::min_exponent > -126 ? L::min_exponent : -126) + 127)
+                                 << 23;
+    constexpr unpacked_value max_value = unpack<Spec>(L::max_code);
+    constexpr int max_top = msb_index(max_value.significand) + max_value.exponent;
+    constexpr std::uint32_t hi =
+        max_top + 127 >= 255
+            ? 0u
+            : (static_cast<std::uint32_t>(max_top + 127) << 23) |
+                  static_cast<std::uint32_t>((max_value.significand << (23 - L::M)) & 0x7FFFFFu);
+    const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
+    if (magnitude >= lo && magnitude <= hi) {
+      const std::uint32_t rounded =
+          magnitude + ((std::uint32_t{1} << (shift - 1)) - 1) + ((magnitude >> shift) & 1u);
+      const std::uint64_t code = (rounded >> shift) - (static_cast<std::uint64_t>(127 - L::bias) << L::M);
+      const bool negative = L::is_signed && (bits >> 31) != 0;
+      return (negative ? L::sign_mask : 0) | code;
+    }
+    if (O == overflow::saturate && hi != 0 && magnitude > hi && magnitude <= 0x7F800000u) {
+      const bool negative = L::is_signed && (bits >> 31) != 0;
+      return (negative ? L::sign_mask : 0) | L::max_code;  // beyond the largest value, infinity included
+    }
+  }
+  return encode<Spec, R, O>(unpack<ieee_float_spec>(bits));
+}
+
 // Whether every finite value of format Small is exactly representable in format Big.
 template <class Big, class Small>
 AO_HOST_DEVICE constexpr bool values_fit() noexcept {

@@ -43,7 +43,8 @@ class float_exmy {
   float_exmy() = default;
 
   AO_HOST_DEVICE constexpr explicit float_exmy(float x) noexcept
-      : bits_(encode_from(detail::unpack<detail::ieee_float_spec>(detail::bit_cast<std::uint32_t>(x)))) {}
+      : bits_(static_cast<storage_type>(detail::encode_float<Spec, rounding::nearest_even, Spec::default_overflow>(
+            detail::bit_cast<std::uint32_t>(x)))) {}
   AO_HOST_DEVICE constexpr explicit float_exmy(double x) noexcept
       : bits_(encode_from(detail::unpack<detail::ieee_double_spec>(detail::bit_cast<std::uint64_t>(x)))) {}
   template <class Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>, int> = 0>

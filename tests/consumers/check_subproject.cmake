@@ -1,0 +1,35 @@
+# ao_consumer_check_subproject(<ao source dir>): after add_subdirectory() / FetchContent_MakeAvailable() of ao,
+# fails the consumer's configuration unless ao defined its library alone: ao::ao exists, and no test, example,
+# benchmark or development target of ao was created (ao's AO_BUILD_* options default to PROJECT_IS_TOP_LEVEL).
+function(ao_consumer_check_subproject ao_source_dir)
+  if(NOT TARGET ao::ao)
+    message(FATAL_ERROR "ao as a subproject defined no target ao::ao")
+  endif()
+  foreach(option AO_BUILD_TESTS AO_BUILD_EXAMPLES AO_BUILD_BENCHMARKS)
+    if(${option})
+      message(FATAL_ERROR "ao as a subproject has ${option}=${${option}}; it must default to OFF when ao is "
+                          "not the top-level project")
+    endif()
+  endforeach()
+  foreach(target ao_numeric_tests ao_numeric_exhaustive_tests ao_dev_options)
+    if(TARGET ${target})
+      message(FATAL_ERROR "ao as a subproject created its own target ${target}; tests, examples and benchmarks "
+                          "must be off when ao is not the top-level project")
+    endif()
+  endforeach()
+  # Any other target defined anywhere in ao's directory tree (a later test, example or benchmark).
+  set(dirs "${ao_source_dir}")
+  set(targets "")
+  while(dirs)
+    list(POP_FRONT dirs dir)
+    get_property(t DIRECTORY "${dir}" PROPERTY BUILDSYSTEM_TARGETS)
+    get_property(sub DIRECTORY "${dir}" PROPERTY SUBDIRECTORIES)
+    list(APPEND targets ${t})
+    list(APPEND dirs ${sub})
+  endwhile()
+  list(REMOVE_ITEM targets ao)
+  if(targets)
+    message(FATAL_ERROR "ao as a subproject created targets other than ao: ${targets}")
+  endif()
+  message(STATUS "ao as a subproject: library target only")
+endfunction()
