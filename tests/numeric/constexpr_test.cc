@@ -21,6 +21,10 @@ static_assert(ao::isinf(ao::convert<ao::float8_e5m2, ao::overflow::to_inf_or_nan
 static_assert(ao::float8_e4m3fnuz(-0.0f).bits() == 0x00);
 static_assert(ao::float8_e8m0fnu(0.0f).bits() == 0);
 static_assert(ao::float8_e8m0fnu(-4.0f).bits() == 129);
+// e8m0 ties (1.5 * 2^k) round up, as PyTorch's and ml_dtypes' casts do: 1.5 -> 2 (128), 3 -> 4 (129).
+static_assert(ao::float8_e8m0fnu(1.5f).bits() == 128 && ao::float8_e8m0fnu(3.0f).bits() == 129);
+static_assert(ao::float8_e8m0fnu(1.4999999f).bits() == 127 && ao::float8_e8m0fnu(1.5).bits() == 128);
+static_assert(ao::float8_e8m0fnu(ao::detail::bit_cast<float>(0x00600000u)).bits() == 1);  // 1.5 * 2^-127
 static_assert(ao::convert<ao::float8_e8m0fnu, ao::rounding::up>(5.0000005f).bits() == 130);
 static_assert(ao::bfloat16(1.0f / 3.0f).bits() == 0x3EAB);
 static_assert(ao::float16(65520.0f).bits() == 0x7C00);  // IEEE overflow to infinity at max + half ulp

@@ -30,7 +30,7 @@ TYPED_TEST(EncodeDoubleTest, TiesBetweenAdjacentCodesGoToEvenAndOneUlpDecides) {
   for (size_t i = 0; i + 1 < t.values.size(); ++i) {
     const double lo = t.values[i], hi = t.values[i + 1];
     const double mid = (lo + hi) / 2;  // exact in double
-    const std::uint32_t even = (t.codes[i] & 1) == 0 ? t.codes[i] : t.codes[i + 1];
+    const std::uint32_t even = tie_winner<T>(t.codes[i], t.codes[i + 1]);
     const double below = std::nextafter(mid, 0.0), above = std::nextafter(mid, 2 * hi);
     EXPECT_EQ(T(mid).bits(), even) << "tie " << mid;
     EXPECT_EQ(T(below).bits(), t.codes[i]) << "below tie " << mid;

@@ -106,7 +106,8 @@ class nearest_oracle {
       const double lo = t_.values[i_];
       const double hi = beyond ? reference<T>::next_after_max() : t_.values[i_ + 1];
       const std::uint32_t lo_code = t_.codes[i_];
-      idx = x_ - lo < hi - x_ ? i_ : x_ - lo > hi - x_ ? i_ + 1 : ((lo_code & 1) == 0 ? i_ : i_ + 1);
+      const std::uint32_t hi_code = beyond ? t_.max_code() + 1 : t_.codes[i_ + 1];
+      idx = x_ - lo < hi - x_ ? i_ : x_ - lo > hi - x_ ? i_ + 1 : (tie_winner<T>(lo_code, hi_code) == lo_code ? i_ : i_ + 1);
       if (beyond && (idx == n_ || x_ >= hi)) idx = O == overflow::saturate ? n_ - 1 : -2;
     } else if (increase_magnitude) {
       idx = i_ + 1;

@@ -39,9 +39,10 @@ inline double float_from_bits(std::uint32_t b) {
 template <class T>
 struct reference;
 
-// Each specialization: total bits, whether a sign bit exists, and the independent decode of a code.
+// Each specialization: mantissa bits, total bits, whether a sign bit exists, and the independent decode of a code.
 template <>
 struct reference<float8_e4m3fn> {
+  static constexpr int mantissa_bits = 3;
   static constexpr int bits = 8;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) {
@@ -53,6 +54,7 @@ struct reference<float8_e4m3fn> {
 };
 template <>
 struct reference<float8_e4m3fnuz> {
+  static constexpr int mantissa_bits = 3;
   static constexpr int bits = 8;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) {
@@ -64,6 +66,7 @@ struct reference<float8_e4m3fnuz> {
 };
 template <>
 struct reference<float8_e5m2> {
+  static constexpr int mantissa_bits = 2;
   static constexpr int bits = 8;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) {
@@ -75,6 +78,7 @@ struct reference<float8_e5m2> {
 };
 template <>
 struct reference<float8_e5m2fnuz> {
+  static constexpr int mantissa_bits = 2;
   static constexpr int bits = 8;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) {
@@ -86,6 +90,7 @@ struct reference<float8_e5m2fnuz> {
 };
 template <>
 struct reference<float8_e8m0fnu> {
+  static constexpr int mantissa_bits = 0;
   static constexpr int bits = 8;
   static constexpr bool is_signed = false;
   static double decode(std::uint32_t c) { return c == 0xFF ? kNaN : std::ldexp(1.0, static_cast<int>(c) - 127); }
@@ -93,6 +98,7 @@ struct reference<float8_e8m0fnu> {
 };
 template <>
 struct reference<float6_e2m3fn> {
+  static constexpr int mantissa_bits = 3;
   static constexpr int bits = 6;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) {  // e == 0 ? m/8 : 2^(e-1) (1 + m/8)
@@ -103,6 +109,7 @@ struct reference<float6_e2m3fn> {
 };
 template <>
 struct reference<float6_e3m2fn> {
+  static constexpr int mantissa_bits = 2;
   static constexpr int bits = 6;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) {  // e == 0 ? m/16 : 2^(e-3) (1 + m/4)
@@ -113,6 +120,7 @@ struct reference<float6_e3m2fn> {
 };
 template <>
 struct reference<float4_e2m1fn> {
+  static constexpr int mantissa_bits = 1;
   static constexpr int bits = 4;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) {
@@ -123,6 +131,7 @@ struct reference<float4_e2m1fn> {
 };
 template <>
 struct reference<bfloat16> {
+  static constexpr int mantissa_bits = 7;
   static constexpr int bits = 16;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) { return float_from_bits(c << 16); }  // the top half of a binary32
@@ -130,6 +139,7 @@ struct reference<bfloat16> {
 };
 template <>
 struct reference<float16> {
+  static constexpr int mantissa_bits = 10;
   static constexpr int bits = 16;
   static constexpr bool is_signed = true;
   static double decode(std::uint32_t c) {
@@ -173,5 +183,14 @@ struct value_table {
   double max() const { return values.back(); }
   std::uint32_t max_code() const { return codes.back(); }
 };
+
+// Which of two adjacent codes a value exactly halfway between them rounds to: the one with the even significand
+// (IEEE ties-to-even), which for adjacent codes is the even code; with no mantissa bits both significands are
+// the implicit 1, and the tie goes up (as PyTorch and ml_dtypes round float8_e8m0fnu).
+template <class T>
+std::uint32_t tie_winner(std::uint32_t lo_code, std::uint32_t hi_code) {
+  if (reference<T>::mantissa_bits == 0) return hi_code;
+  return (lo_code & 1) == 0 ? lo_code : hi_code;
+}
 
 }  // namespace ao::testing

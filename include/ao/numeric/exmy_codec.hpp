@@ -82,11 +82,10 @@ AO_HOST_DEVICE constexpr unpacked_value unpack_integer(Int v) noexcept {
 }
 
 // Rounds significand * 2^-shift to an integer (shift >= 0). `negative` is the sign of the value, used by the
-// directed modes. Ties go to the even result, or, when `parity` is given (for formats without mantissa bits,
-// whose code parity is the exponent field's), away from the result whose code parity(kept) says is odd.
-template <rounding R, class Parity>
-AO_HOST_DEVICE constexpr std::uint64_t round_shift_right(std::uint64_t significand, int shift, bool negative,
-                                                          Parity parity) noexcept {
+// directed modes; nearest_even sends ties to the even integer.
+template <rounding R>
+AO_HOST_DEVICE constexpr std::uint64_t round_shift_right(std::uint64_t significand, int shift,
+                                                          bool negative) noexcept {
   if (shift <= 0) return significand;
   std::uint64_t kept = 0, rest = significand;  // shift >= 64: everything is the remainder
   int rest_bits = 64;
@@ -102,7 +101,7 @@ AO_HOST_DEVICE constexpr std::uint64_t round_shift_right(std::uint64_t significa
       away = false;  // the remainder is below half of 2^shift
     } else {
       const std::uint64_t half = std::uint64_t{1} << (rest_bits - 1);
-      away = rest > half || (rest == half && parity(kept));
+      away = rest > half || (rest == half && (kept & 1));
     }
   } else if constexpr (R == rounding::up) {
     away = !negative;
@@ -110,12 +109,6 @@ AO_HOST_DEVICE constexpr std::uint64_t round_shift_right(std::uint64_t significa
     away = negative;
   }
   return kept + (away ? 1 : 0);
-}
-
-template <rounding R>
-AO_HOST_DEVICE constexpr std::uint64_t round_shift_right(std::uint64_t significand, int shift,
-                                                          bool negative) noexcept {
-  return round_shift_right<R>(significand, shift, negative, [](std::uint64_t kept) { return (kept & 1) != 0; });
 }
 
 // Whether rounding mode R moves a value of this sign away from zero on inexact results (so that a finite value
@@ -162,11 +155,9 @@ AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept 
   if (v.exponent >= quantum) {
     r = v.significand << (v.exponent - quantum);  // exact; r < 2^(M+1)
   } else {
-    // With M == 0 the significand is always the implicit 1 and the code's parity is the exponent field's.
-    const int field_parity = (quantum + L::bias) & 1;
-    r = round_shift_right<R>(v.significand, quantum - v.exponent, negative, [field_parity](std::uint64_t kept) {
-      return L::M > 0 ? (kept & 1) != 0 : (kept != 0 && field_parity != 0);
-    });
+    // Ties go to the even significand. Without mantissa bits (float8_e8m0fnu) the significand of a normal value
+    // is the implicit 1, odd on both sides of a tie, so 1.5 * 2^k rounds up, as PyTorch and ml_dtypes do.
+    r = round_shift_right<R>(v.significand, quantum - v.exponent, negative);
   }
   if (r >> (L::M + 1)) {  // rounding carried into the next binade
     r >>= 1;
@@ -185,8 +176,8 @@ AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept 
 
 // Encodes a float32 given by its bits: the same result as encode<Spec, R, O>(unpack<ieee_float_spec>(bits)),
 // with a short path for round-to-nearest-even of values in the target's normal range (and float's), where
-// adding half an ulp minus one plus the kept LSB to the bits rounds them; the LSB there is the code's parity,
-// also for formats without mantissa bits. Everything else takes the general path.
+// adding half an ulp minus one plus the kept significand LSB to the bits rounds them (the LSB is the implicit
+// 1 when the target has no mantissa bits). Everything else takes the general path.
 template <class Spec, rounding R, overflow O>
 AO_HOST_DEVICE constexpr std::uint64_t encode_float(std::uint32_t bits) noexcept {
   using L = exmy_layout<Spec>;
@@ -205,8 +196,8 @@ AO_HOST_DEVICE constexpr std::uint64_t encode_float(std::uint32_t bits) noexcept
                   static_cast<std::uint32_t>((max_value.significand << (23 - L::M)) & 0x7FFFFFu);
     const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
     if (magnitude >= lo && magnitude <= hi) {
-      const std::uint32_t rounded =
-          magnitude + ((std::uint32_t{1} << (shift - 1)) - 1) + ((magnitude >> shift) & 1u);
+      const std::uint32_t lsb = L::M > 0 ? (magnitude >> shift) & 1u : 1u;
+      const std::uint32_t rounded = magnitude + ((std::uint32_t{1} << (shift - 1)) - 1) + lsb;
       const std::uint64_t code = (rounded >> shift) - (static_cast<std::uint64_t>(127 - L::bias) << L::M);
       const bool negative = L::is_signed && (bits >> 31) != 0;
       return (negative ? L::sign_mask : 0) | code;
