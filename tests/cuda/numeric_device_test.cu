@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "ao/numeric.hpp"
+#include "ao/ao.hpp"
 
 namespace {
 
