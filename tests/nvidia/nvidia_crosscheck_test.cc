@@ -201,12 +201,13 @@ auto checks_from_16bit() {
           rule_nan_sign_dropped{}, {{category::nan_sign, nan}}, kNoteFp8FloatNaN),
       make_check<E5, Src>(
           s + "->e5m2" + fn8 + "(SATFINITE) vs T(x)", [fp8](Src x) { return fp8(x, __NV_SATFINITE, __NV_E5M2); },
-          [](Src x) -> std::uint32_t { return E5(x).bits(); }, rule_nan_all_ones{}, all_ones, kNoteE5m2NaN),
+          [](Src x) -> std::uint32_t { return E5(x).bits(); }, rule_nan_sign_dropped{}, {{category::nan_sign, nan}},
+          kNoteE5m2NaN),
       make_check<E5, Src>(
           s + "->e5m2" + fn8 + "(NOSAT) vs convert<to_inf_or_nan>",
           [fp8](Src x) { return fp8(x, __NV_NOSAT, __NV_E5M2); },
           [](Src x) -> std::uint32_t { return ao::convert<E5, overflow::to_inf_or_nan>(x).bits(); },
-          rule_nan_all_ones{}, all_ones, kNoteE5m2NaN),
+          rule_nan_sign_dropped{}, {{category::nan_sign, nan}}, kNoteE5m2NaN),
       make_check<F6a, Src>(
           s + "->e2m3" + fn6 + "(cudaRoundNearest) vs T(x)",
           [fp6](Src x) { return fp6(x, __NV_E2M3, cudaRoundNearest); },
@@ -428,7 +429,7 @@ auto class_checks() {
       [](In x) -> std::uint32_t { return ao::float8_e5m2(x).bits(); },
       [](In x) {
         if constexpr (from_float)
-          return rule_nan_all_ones{}(x);
+          return rule_nan_sign_dropped{}(x);
         else
           return rule_e5m2_double_nan{}(x);
       },

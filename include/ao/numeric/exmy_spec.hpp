@@ -77,8 +77,12 @@ struct exmy_layout {
   static constexpr std::uint64_t max_code = nan == nan_encoding::ieee       ? (field_all_ones << M) - 1
                                             : nan == nan_encoding::all_ones ? magnitude_mask - 1
                                                                             : magnitude_mask;
-  // The canonical quiet NaN (positive where the sign is free): mantissa MSB set for IEEE.
-  static constexpr std::uint64_t nan_code = nan == nan_encoding::ieee ? (field_all_ones << M) | (one << (M > 0 ? M - 1 : 0))
+  // The NaN a conversion produces (positive; the sign is added where the format has one): the all-ones magnitude
+  // for formats of 8 bits or fewer (float8_e5m2: 0x7F, as PyTorch's and CUDA's casts), the canonical quiet NaN
+  // (mantissa MSB) for wider IEEE formats (bfloat16 0x7FC0, float16 0x7E00).
+  static constexpr std::uint64_t nan_code = nan == nan_encoding::ieee
+                                                ? (bits <= 8 ? magnitude_mask
+                                                             : (field_all_ones << M) | (one << (M > 0 ? M - 1 : 0)))
                                             : nan == nan_encoding::all_ones      ? magnitude_mask
                                             : nan == nan_encoding::negative_zero ? (one << (E + M))
                                                                                  : 0;
