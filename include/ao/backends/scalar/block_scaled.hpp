@@ -1,0 +1,120 @@
+// ao/backends/scalar/block_scaled.hpp: the scalar oracle for block-scaled formats (MX today): quantize and
+// dequantize one block, and whole row-major matrices. Plain loops, bit-exact with torchao's to_mx / to_dtype
+// (numerics spec §1.2, §1.6); every SIMD and CUDA kernel is tested against these.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+
+#include "ao/config.hpp"
+#include "ao/error.hpp"
+#include "ao/formats/block_scaled.hpp"
+#include "ao/formats/scale_rule.hpp"
+#include "ao/numeric/convert.hpp"
+#include "ao/numeric/float8.hpp"
+
+namespace ao::scalar {
+
+// Quantizes one block of F::block_size floats: writes one element code per byte (unpacked) to `codes` and returns
+// the e8m0 scale byte. The amax is NaN when any value is NaN (torch.amax), so such a block's scale is 255 (NaN).
+// Elements are x * 2^(127 - scale) in fp32, then cast: clamped to +-max and rounded (floor/ceil/even), or with
+// the element's plain cast under rceil, which cannot overflow except by fp32 rounding (torchao does the same).
+template <class F>
+AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x, std::uint8_t* AO_RESTRICT codes) noexcept {
+  using E = typename F::element_type;
+  std::uint32_t amax_bits = 0;  // |x| as bits: ordered like the values, NaN above everything
+  for (int i = 0; i < F::block_size; ++i) {
+    const std::uint32_t a = detail::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu;
+    amax_bits = a > amax_bits ? a : amax_bits;
+  }
+  const std::uint8_t scale = F::scale_rule::template e8m0_byte<E>(detail::bit_cast<float>(amax_bits));
+  // 2^(127 - scale): the e8m0 value of byte 254 - scale (2^-127 for 254, 2^127 for 0); NaN for 255.
+  const float inverse = scale == 255 ? std::numeric_limits<float>::quiet_NaN()
+                                     : float(float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(254 - scale)));
+  constexpr bool plain_cast = std::is_same_v<typename F::scale_rule, scale_rule::rceil>;
+  for (int i = 0; i < F::block_size; ++i) {
+    const float y = x[i] * inverse;
+    codes[i] = static_cast<std::uint8_t>(plain_cast ? convert<E, overflow::to_inf_or_nan>(y).bits() : E(y).bits());
+  }
+  return scale;
+}
+
+// Dequantizes one block: out[i] = value(codes[i]) * 2^(scale - 127) in fp32 (NaN for scale 255).
+template <class F>
+AO_HOST_DEVICE constexpr void dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
+                                               float* AO_RESTRICT out) noexcept {
+  using E = typename F::element_type;
+  const float s = float(float8_e8m0fnu::from_bits(scale));
+  for (int i = 0; i < F::block_size; ++i) out[i] = float(E::from_bits(codes[i])) * s;
+}
+
+namespace detail {
+
+template <class F>
+void check_block_shape(const char* op, std::size_t cols) {
+  if (cols % static_cast<std::size_t>(F::block_size) != 0 ||
+      cols % static_cast<std::size_t>(F::elements_per_byte) != 0) {
+    throw ao::error(std::string(op) + ": cols = " + std::to_string(cols) + " is not a multiple of the block size " +
+                    std::to_string(F::block_size));
+  }
+}
+
+}  // namespace detail
+
+// Bytes of element storage per row, and scales per row, for `cols` values.
+template <class F>
+constexpr std::size_t packed_row_bytes(std::size_t cols) noexcept {
+  return cols / static_cast<std::size_t>(F::elements_per_byte);
+}
+template <class F>
+constexpr std::size_t scales_per_row(std::size_t cols) noexcept {
+  return cols / static_cast<std::size_t>(F::block_size);
+}
+
+// Quantizes a row-major rows x cols matrix: qdata is rows x packed_row_bytes<F>(cols) bytes, scales rows x
+// scales_per_row<F>(cols) bytes (row-major). cols must be a multiple of the block size (ao::error otherwise).
+template <class F>
+void quantize_rows(const float* x, std::size_t rows, std::size_t cols, std::uint8_t* qdata, std::uint8_t* scales) {
+  detail::check_block_shape<F>("quantize", cols);
+  std::uint8_t codes[F::block_size];
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t b = 0; b < scales_per_row<F>(cols); ++b) {
+      const std::size_t first = r * cols + b * F::block_size;
+      scales[r * scales_per_row<F>(cols) + b] = quantize_block<F>(x + first, codes);
+      std::uint8_t* out = qdata + first / F::elements_per_byte;
+      if constexpr (F::elements_per_byte == 2) {
+        for (int i = 0; i < F::block_size; i += 2) out[i / 2] = static_cast<std::uint8_t>(codes[i] | (codes[i + 1] << 4));
+      } else {
+        for (int i = 0; i < F::block_size; ++i) out[i] = codes[i];
+      }
+    }
+  }
+}
+
+// The inverse of quantize_rows, to fp32.
+template <class F>
+void dequantize_rows(const std::uint8_t* qdata, const std::uint8_t* scales, std::size_t rows, std::size_t cols,
+                     float* out) {
+  detail::check_block_shape<F>("dequantize", cols);
+  std::uint8_t codes[F::block_size];
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t b = 0; b < scales_per_row<F>(cols); ++b) {
+      const std::size_t first = r * cols + b * F::block_size;
+      const std::uint8_t* in = qdata + first / F::elements_per_byte;
+      if constexpr (F::elements_per_byte == 2) {
+        for (int i = 0; i < F::block_size; i += 2) {
+          codes[i] = in[i / 2] & 0x0F;
+          codes[i + 1] = static_cast<std::uint8_t>(in[i / 2] >> 4);
+        }
+      } else {
+        for (int i = 0; i < F::block_size; ++i) codes[i] = in[i];
+      }
+      dequantize_block<F>(codes, scales[r * scales_per_row<F>(cols) + b], out + first);
+    }
+  }
+}
+
+}  // namespace ao::scalar
