@@ -1,0 +1,201 @@
+// ao/backends/scalar/nvfp4.hpp: the scalar oracle for NVFP4 (numerics spec §2): quantize and dequantize one block
+// of 16, and whole row-major matrices, with and without the fp32 global scale. Plain loops, bit-exact with
+// torchao's nvfp4_quantize / per_tensor_amax_to_scale / NVFP4Tensor.to_dtype; the algorithm, operation by
+// operation, is in ao/formats/nvfp4.hpp. Every SIMD and CUDA kernel is tested against these.
+//
+// Scales here are row-major (rows x cols/16 bytes of e4m3); torchao's swizzled layout is ao/layout/scale_swizzle.hpp.
+// bf16 inputs: widen them to float first (exact). torchao computes nothing in bf16 when quantizing (it quantizes
+// data_hp.float(), and the tensor amax of a bf16 tensor is a bf16 value, exact in fp32), so the bytes are the same.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "ao/backends/scalar/block_scaled.hpp"
+#include "ao/config.hpp"
+#include "ao/error.hpp"
+#include "ao/formats/nvfp4.hpp"
+#include "ao/numeric/bfloat16.hpp"
+#include "ao/numeric/detail/bits.hpp"
+#include "ao/numeric/float4.hpp"
+#include "ao/numeric/float8.hpp"
+
+namespace ao::scalar {
+namespace detail {
+
+// max |x| over n values as a float; NaN when any value is NaN (torch.amax), 0 for n == 0.
+AO_HOST_DEVICE constexpr float nvfp4_amax(const float* x, std::size_t n) noexcept {
+  std::uint32_t amax_bits = 0;  // |x| as bits: ordered like the values, NaN above everything
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t a = ao::detail::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu;
+    amax_bits = a > amax_bits ? a : amax_bits;
+  }
+  return ao::detail::bit_cast<float>(amax_bits);
+}
+
+// torch.clamp: NaN passes through.
+AO_HOST_DEVICE constexpr float nvfp4_clamp(float v, float lo, float hi) noexcept {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+// codes[i] = fp4(clamp(x[i] * r, -6, 6)), one code per byte.
+AO_HOST_DEVICE constexpr void nvfp4_encode_block(const float* AO_RESTRICT x, float r,
+                                                 std::uint8_t* AO_RESTRICT codes) noexcept {
+  for (int i = 0; i < nvfp4::block_size; ++i) {
+    const float y = nvfp4_clamp(x[i] * r, -nvfp4::element_max, nvfp4::element_max);
+    codes[i] = float4_e2m1fn(y).bits();
+  }
+}
+
+inline void check_nvfp4_shape(const char* op, std::size_t rows, std::size_t cols) {
+  if (cols % static_cast<std::size_t>(nvfp4::block_size) != 0) {
+    throw ao::error(std::string(op) + "<nvfp4>: shape " + std::to_string(rows) + " x " + std::to_string(cols) +
+                    ": cols = " + std::to_string(cols) + " is not a multiple of the block size " +
+                    std::to_string(nvfp4::block_size));
+  }
+}
+
+}  // namespace detail
+
+// The global scale torchao computes from a tensor's amax (per_tensor_amax_to_scale): fp32(amax) / 2688.
+AO_HOST_DEVICE constexpr float nvfp4_global_scale(float amax) noexcept {
+  return amax / nvfp4::global_scale_divisor;
+}
+
+// The global scale of n values (torchao: per_tensor_amax_to_scale(torch.max(torch.abs(x)))). NaN if any is NaN.
+AO_HOST_DEVICE constexpr float nvfp4_global_scale(const float* x, std::size_t n) noexcept {
+  return nvfp4_global_scale(detail::nvfp4_amax(x, n));
+}
+
+// Quantizes one block of 16 floats, single level: writes one fp4 code per byte (unpacked) to `codes` and returns
+// the e4m3 scale byte, e4m3(clamp(amax / 6, 2^-6, 448)); codes are fp4(clamp(x * (1 / s), -6, 6)).
+AO_HOST_DEVICE constexpr std::uint8_t nvfp4_quantize_block(const float* AO_RESTRICT x,
+                                                           std::uint8_t* AO_RESTRICT codes) noexcept {
+  const float block_scale = detail::nvfp4_amax(x, nvfp4::block_size) / nvfp4::element_max;
+  const float8_e4m3fn s(detail::nvfp4_clamp(block_scale, nvfp4::scale_min, nvfp4::scale_max));
+  detail::nvfp4_encode_block(x, 1.0f / float(s), codes);
+  return s.bits();
+}
+
+// Two level, with the global scale g: the scale byte is e4m3(clamp((amax / 6) / g, 2^-6, 448)) and codes are
+// fp4(clamp(x * ((1 / g) / s), -6, 6)). g = 1 gives the single-level bytes.
+AO_HOST_DEVICE constexpr std::uint8_t nvfp4_quantize_block(const float* AO_RESTRICT x, float global_scale,
+                                                           std::uint8_t* AO_RESTRICT codes) noexcept {
+  const float block_scale = detail::nvfp4_amax(x, nvfp4::block_size) / nvfp4::element_max;
+  const float8_e4m3fn s(detail::nvfp4_clamp(block_scale / global_scale, nvfp4::scale_min, nvfp4::scale_max));
+  detail::nvfp4_encode_block(x, (1.0f / global_scale) / float(s), codes);
+  return s.bits();
+}
+
+// Dequantizes one block to fp32: out[i] = fp4(codes[i]) * s (exact), or fp4(codes[i]) * fl32(g * s).
+AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
+                                                     float* AO_RESTRICT out) noexcept {
+  const float s = float(float8_e4m3fn::from_bits(scale));
+  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = float(float4_e2m1fn::from_bits(codes[i])) * s;
+}
+AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
+                                                     float global_scale, float* AO_RESTRICT out) noexcept {
+  const float s = global_scale * float(float8_e4m3fn::from_bits(scale));
+  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = float(float4_e2m1fn::from_bits(codes[i])) * s;
+}
+
+// Dequantizes one block to bfloat16 as torchao's to_dtype(torch.bfloat16) does for a tensor quantized from bf16
+// whose global scale is a 0-dim fp32 tensor (what per_tensor_amax_to_scale(torch.max(...)) returns). get_hp_scales
+// computes `g * s8.to(bf16)`: a 0-dim fp32 tensor does not promote a bf16 tensor, so the product is a bf16 op, and
+// g, the first operand, is cast to bf16 before it (CPU: TensorIterator's input promotion; CUDA: the kernel's load;
+// only a *second* CPU-scalar operand is read in fp32). Then to_dtype multiplies the fp32 codes by that scale in
+// fp32 and casts to bf16: out[i] = bf16(fp4(codes[i]) * bf16(bf16(g) * s)). Without g: bf16(fp4 * s) (exact).
+// (torchao's interop checkpoint cannot tell this from bf16(fp4 * fl32(g * s)): both reproduce all its values.)
+AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
+                                                     bfloat16* AO_RESTRICT out) noexcept {
+  const float s = float(float8_e4m3fn::from_bits(scale));
+  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = bfloat16(float(float4_e2m1fn::from_bits(codes[i])) * s);
+}
+AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
+                                                     float global_scale, bfloat16* AO_RESTRICT out) noexcept {
+  const float s = float(bfloat16(float(bfloat16(global_scale)) * float(float8_e4m3fn::from_bits(scale))));
+  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = bfloat16(float(float4_e2m1fn::from_bits(codes[i])) * s);
+}
+
+namespace detail {
+
+// Quantizes rows x cols (cols a multiple of 16): qdata rows x cols/2 bytes, scales rows x cols/16 bytes.
+template <bool Global>
+void nvfp4_quantize_rows(const float* x, std::size_t rows, std::size_t cols, float global_scale,
+                         std::uint8_t* qdata, std::uint8_t* scales) {
+  check_nvfp4_shape("quantize", rows, cols);
+  const std::size_t blocks = scales_per_row<nvfp4>(cols);
+  std::uint8_t codes[nvfp4::block_size];
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::size_t first = r * cols + b * nvfp4::block_size;
+      scales[r * blocks + b] =
+          Global ? nvfp4_quantize_block(x + first, global_scale, codes) : nvfp4_quantize_block(x + first, codes);
+      std::uint8_t* out = qdata + first / 2;
+      for (int i = 0; i < nvfp4::block_size; i += 2) {
+        out[i / 2] = static_cast<std::uint8_t>(codes[i] | (codes[i + 1] << 4));
+      }
+    }
+  }
+}
+
+template <bool Global, class Out>
+void nvfp4_dequantize_rows(const std::uint8_t* qdata, const std::uint8_t* scales, std::size_t rows,
+                           std::size_t cols, float global_scale, Out* out) {
+  check_nvfp4_shape("dequantize", rows, cols);
+  const std::size_t blocks = scales_per_row<nvfp4>(cols);
+  std::uint8_t codes[nvfp4::block_size];
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::size_t first = r * cols + b * nvfp4::block_size;
+      const std::uint8_t* in = qdata + first / 2;
+      for (int i = 0; i < nvfp4::block_size; i += 2) {
+        codes[i] = in[i / 2] & 0x0F;
+        codes[i + 1] = static_cast<std::uint8_t>(in[i / 2] >> 4);
+      }
+      if constexpr (Global) {
+        nvfp4_dequantize_block(codes, scales[r * blocks + b], global_scale, out + first);
+      } else {
+        nvfp4_dequantize_block(codes, scales[r * blocks + b], out + first);
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
+// Quantizes a row-major rows x cols matrix, single level: qdata is rows x packed_row_bytes<nvfp4>(cols) bytes (fp4
+// two a byte, low nibble first), scales rows x scales_per_row<nvfp4>(cols) e4m3 bytes (row-major). cols must be a
+// multiple of 16 (ao::error otherwise).
+inline void nvfp4_quantize_rows(const float* x, std::size_t rows, std::size_t cols, std::uint8_t* qdata,
+                                std::uint8_t* scales) {
+  detail::nvfp4_quantize_rows<false>(x, rows, cols, 1.0f, qdata, scales);
+}
+// Two level, with the global scale g (nvfp4_global_scale, or a calibrated one).
+inline void nvfp4_quantize_rows(const float* x, std::size_t rows, std::size_t cols, float global_scale,
+                                std::uint8_t* qdata, std::uint8_t* scales) {
+  detail::nvfp4_quantize_rows<true>(x, rows, cols, global_scale, qdata, scales);
+}
+
+// The inverse of nvfp4_quantize_rows, to fp32 (torchao's to_dtype(torch.float32) of a tensor quantized from fp32).
+inline void nvfp4_dequantize_rows(const std::uint8_t* qdata, const std::uint8_t* scales, std::size_t rows,
+                                  std::size_t cols, float* out) {
+  detail::nvfp4_dequantize_rows<false>(qdata, scales, rows, cols, 1.0f, out);
+}
+inline void nvfp4_dequantize_rows(const std::uint8_t* qdata, const std::uint8_t* scales, std::size_t rows,
+                                  std::size_t cols, float global_scale, float* out) {
+  detail::nvfp4_dequantize_rows<true>(qdata, scales, rows, cols, global_scale, out);
+}
+
+// To bfloat16, as torchao's to_dtype(torch.bfloat16) of a tensor quantized from bf16 (see nvfp4_dequantize_block).
+inline void nvfp4_dequantize_rows(const std::uint8_t* qdata, const std::uint8_t* scales, std::size_t rows,
+                                  std::size_t cols, bfloat16* out) {
+  detail::nvfp4_dequantize_rows<false>(qdata, scales, rows, cols, 1.0f, out);
+}
+inline void nvfp4_dequantize_rows(const std::uint8_t* qdata, const std::uint8_t* scales, std::size_t rows,
+                                  std::size_t cols, float global_scale, bfloat16* out) {
+  detail::nvfp4_dequantize_rows<true>(qdata, scales, rows, cols, global_scale, out);
+}
+
+}  // namespace ao::scalar

@@ -1,0 +1,1 @@
+// Placeholder: the tests of the affine scalar oracle against torchao's files go here.
