@@ -13,10 +13,25 @@
 #include "ao/error.hpp"
 #include "ao/formats/block_scaled.hpp"
 #include "ao/formats/scale_rule.hpp"
+#include "ao/numeric/detail/bits.hpp"
 #include "ao/numeric/convert.hpp"
 #include "ao/numeric/float8.hpp"
 
 namespace ao::scalar {
+namespace detail {
+
+// max |x| over n values, NaN when any value is NaN (torch.amax), 0 for n == 0: compares |x| as bits, which are
+// ordered like the values, with NaN above everything.
+AO_HOST_DEVICE constexpr float abs_max(const float* x, std::size_t n) noexcept {
+  std::uint32_t amax_bits = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t a = ao::detail::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu;
+    amax_bits = a > amax_bits ? a : amax_bits;
+  }
+  return ao::detail::bit_cast<float>(amax_bits);
+}
+
+}  // namespace detail
 
 // Quantizes one block of F::block_size floats: writes one element code per byte (unpacked) to `codes` and returns
 // the e8m0 scale byte. The amax is NaN when any value is NaN (torch.amax), so such a block's scale is 255 (NaN).
@@ -25,12 +40,7 @@ namespace ao::scalar {
 template <class F>
 AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x, std::uint8_t* AO_RESTRICT codes) noexcept {
   using E = typename F::element_type;
-  std::uint32_t amax_bits = 0;  // |x| as bits: ordered like the values, NaN above everything
-  for (int i = 0; i < F::block_size; ++i) {
-    const std::uint32_t a = detail::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu;
-    amax_bits = a > amax_bits ? a : amax_bits;
-  }
-  const std::uint8_t scale = F::scale_rule::template e8m0_byte<E>(detail::bit_cast<float>(amax_bits));
+  const std::uint8_t scale = F::scale_rule::template e8m0_byte<E>(detail::abs_max(x, F::block_size));
   // 2^(127 - scale): the e8m0 value of byte 254 - scale (2^-127 for 254, 2^127 for 0); NaN for 255.
   const float inverse = scale == 255 ? std::numeric_limits<float>::quiet_NaN()
                                      : float(float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(254 - scale)));

@@ -24,16 +24,6 @@
 namespace ao::scalar {
 namespace detail {
 
-// max |x| over n values as a float; NaN when any value is NaN (torch.amax), 0 for n == 0.
-AO_HOST_DEVICE constexpr float nvfp4_amax(const float* x, std::size_t n) noexcept {
-  std::uint32_t amax_bits = 0;  // |x| as bits: ordered like the values, NaN above everything
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t a = ao::detail::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu;
-    amax_bits = a > amax_bits ? a : amax_bits;
-  }
-  return ao::detail::bit_cast<float>(amax_bits);
-}
-
 // torch.clamp: NaN passes through.
 AO_HOST_DEVICE constexpr float nvfp4_clamp(float v, float lo, float hi) noexcept {
   return v < lo ? lo : (v > hi ? hi : v);
@@ -65,14 +55,14 @@ AO_HOST_DEVICE constexpr float nvfp4_global_scale(float amax) noexcept {
 
 // The global scale of n values (torchao: per_tensor_amax_to_scale(torch.max(torch.abs(x)))). NaN if any is NaN.
 AO_HOST_DEVICE constexpr float nvfp4_global_scale(const float* x, std::size_t n) noexcept {
-  return nvfp4_global_scale(detail::nvfp4_amax(x, n));
+  return nvfp4_global_scale(detail::abs_max(x, n));
 }
 
 // Quantizes one block of 16 floats, single level: writes one fp4 code per byte (unpacked) to `codes` and returns
 // the e4m3 scale byte, e4m3(clamp(amax / 6, 2^-6, 448)); codes are fp4(clamp(x * (1 / s), -6, 6)).
 AO_HOST_DEVICE constexpr std::uint8_t nvfp4_quantize_block(const float* AO_RESTRICT x,
                                                            std::uint8_t* AO_RESTRICT codes) noexcept {
-  const float block_scale = detail::nvfp4_amax(x, nvfp4::block_size) / nvfp4::element_max;
+  const float block_scale = detail::abs_max(x, nvfp4::block_size) / nvfp4::element_max;
   const float8_e4m3fn s(detail::nvfp4_clamp(block_scale, nvfp4::scale_min, nvfp4::scale_max));
   detail::nvfp4_encode_block(x, 1.0f / float(s), codes);
   return s.bits();
@@ -82,7 +72,7 @@ AO_HOST_DEVICE constexpr std::uint8_t nvfp4_quantize_block(const float* AO_RESTR
 // fp4(clamp(x * ((1 / g) / s), -6, 6)). g = 1 gives the single-level bytes.
 AO_HOST_DEVICE constexpr std::uint8_t nvfp4_quantize_block(const float* AO_RESTRICT x, float global_scale,
                                                            std::uint8_t* AO_RESTRICT codes) noexcept {
-  const float block_scale = detail::nvfp4_amax(x, nvfp4::block_size) / nvfp4::element_max;
+  const float block_scale = detail::abs_max(x, nvfp4::block_size) / nvfp4::element_max;
   const float8_e4m3fn s(detail::nvfp4_clamp(block_scale / global_scale, nvfp4::scale_min, nvfp4::scale_max));
   detail::nvfp4_encode_block(x, (1.0f / global_scale) / float(s), codes);
   return s.bits();
