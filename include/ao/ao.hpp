@@ -1,7 +1,21 @@
 // ao/ao.hpp: the umbrella header. Everything here compiles as host C++17/C++20 and, under nvcc/hipcc, in device
-// code. (Never ao/ao.h: Debian's libao-dev owns that name.)
+// code (the row-level host functions of backends/scalar throw ao::error and are host only). (Never ao/ao.h:
+// Debian's libao-dev owns that name.)
 #pragma once
 
+#include "ao/backends/scalar/affine.hpp"
+#include "ao/backends/scalar/block_scaled.hpp"
+#include "ao/backends/scalar/float8.hpp"
+#include "ao/backends/scalar/nvfp4.hpp"
 #include "ao/config.hpp"
+#include "ao/error.hpp"
+#include "ao/formats/affine.hpp"
+#include "ao/formats/block_scaled.hpp"
+#include "ao/formats/float8.hpp"
+#include "ao/formats/granularity.hpp"
+#include "ao/formats/mx.hpp"
+#include "ao/formats/nvfp4.hpp"
+#include "ao/formats/scale_rule.hpp"
+#include "ao/layout/scale_swizzle.hpp"
 #include "ao/numeric.hpp"
 #include "ao/version.hpp"

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +55,14 @@ __global__ void encode_kernel(std::uint64_t first, std::uint64_t stride, std::ui
        i += std::uint64_t(gridDim.x) * blockDim.x) {
     out[i] = ao::convert<T, R, O>(float_of(static_cast<std::uint32_t>(first + i * stride))).bits();
   }
+}
+
+// The format oracles' block functions compile in device code too (compiled by CI's nvcc; run by gpu-check).
+__global__ void block_functions_kernel(const float* x, std::uint8_t* codes, std::uint8_t* scales, float* out) {
+  scales[0] = ao::scalar::quantize_block<ao::mxfp4>(x, codes);
+  scales[1] = ao::scalar::quantize_block<ao::mxfp8_e4m3::with_scale_rule<ao::scale_rule::rceil>>(x, codes + 32);
+  ao::scalar::dequantize_block<ao::mxfp4>(codes, scales[0], out);
+  scales[2] = ao::scalar::nvfp4_quantize_block(x, codes + 64);
 }
 
 template <class T>
@@ -134,6 +143,45 @@ template <class T>
 void check_type(std::uint64_t stride) {
   check_decode<T>();
   check_encode<T, ao::rounding::nearest_even, T::default_overflow>("default", stride);
+}
+
+// The MX and NVFP4 block oracles on the device equal the host, on blocks of random values of random magnitude.
+void check_block_functions() {
+  std::uint32_t state = 12345;
+  auto next = [&state] { return state = state * 1664525u + 1013904223u; };
+  int bad = 0;
+  float *dx, *dout;
+  std::uint8_t *dcodes, *dscales;
+  CUDA_CHECK(cudaMalloc(&dx, 32 * 4));
+  CUDA_CHECK(cudaMalloc(&dout, 32 * 4));
+  CUDA_CHECK(cudaMalloc(&dcodes, 96));
+  CUDA_CHECK(cudaMalloc(&dscales, 3));
+  for (int trial = 0; trial < 200; ++trial) {
+    float x[32];
+    const int e = static_cast<int>(next() % 60) - 30;
+    for (float& v : x) v = std::ldexp(static_cast<float>(static_cast<std::int32_t>(next())) / 2147483648.0f, e);
+    CUDA_CHECK(cudaMemcpy(dx, x, sizeof x, cudaMemcpyHostToDevice));
+    block_functions_kernel<<<1, 1>>>(dx, dcodes, dscales, dout);
+    CUDA_CHECK(cudaGetLastError());
+    std::uint8_t codes[96], scales[3];
+    float out[32];
+    CUDA_CHECK(cudaMemcpy(codes, dcodes, 96, cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(scales, dscales, 3, cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(out, dout, sizeof out, cudaMemcpyDeviceToHost));
+    std::uint8_t hcodes[96], hscales[3];
+    float hout[32];
+    hscales[0] = ao::scalar::quantize_block<ao::mxfp4>(x, hcodes);
+    hscales[1] = ao::scalar::quantize_block<ao::mxfp8_e4m3::with_scale_rule<ao::scale_rule::rceil>>(x, hcodes + 32);
+    ao::scalar::dequantize_block<ao::mxfp4>(hcodes, hscales[0], hout);
+    hscales[2] = ao::scalar::nvfp4_quantize_block(x, hcodes + 64);
+    bad += std::memcmp(codes, hcodes, 32 + 32 + 16) != 0 || std::memcmp(scales, hscales, 3) != 0 ||
+           std::memcmp(out, hout, sizeof out) != 0;
+  }
+  CUDA_CHECK(cudaFree(dx));
+  CUDA_CHECK(cudaFree(dout));
+  CUDA_CHECK(cudaFree(dcodes));
+  CUDA_CHECK(cudaFree(dscales));
+  report(bad == 0, "MX/NVFP4 block oracles, device == host", "200 random blocks, " + std::to_string(bad) + " differ");
 }
 
 // ---- ao on the device against NVIDIA's device conversions ----
@@ -265,6 +313,7 @@ int main() {
               (unsigned long long)stride);
   const auto t0 = std::chrono::steady_clock::now();
 
+  check_block_functions();
   check_type<ao::float8_e4m3fn>(stride);
   check_type<ao::float8_e4m3fnuz>(stride);
   check_type<ao::float8_e5m2>(stride);

@@ -13,8 +13,8 @@
 #include "ao/error.hpp"
 #include "ao/formats/block_scaled.hpp"
 #include "ao/formats/scale_rule.hpp"
-#include "ao/numeric/detail/bits.hpp"
 #include "ao/numeric/convert.hpp"
+#include "ao/numeric/detail/bits.hpp"
 #include "ao/numeric/float8.hpp"
 
 namespace ao::scalar {
@@ -38,12 +38,14 @@ AO_HOST_DEVICE constexpr float abs_max(const float* x, std::size_t n) noexcept {
 // Elements are x * 2^(127 - scale) in fp32, then cast: clamped to +-max and rounded (floor/ceil/even), or with
 // the element's plain cast under rceil, which cannot overflow except by fp32 rounding (torchao does the same).
 template <class F>
-AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x, std::uint8_t* AO_RESTRICT codes) noexcept {
+AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x,
+                                                     std::uint8_t* AO_RESTRICT codes) noexcept {
   using E = typename F::element_type;
   const std::uint8_t scale = F::scale_rule::template e8m0_byte<E>(detail::abs_max(x, F::block_size));
   // 2^(127 - scale): the e8m0 value of byte 254 - scale (2^-127 for 254, 2^127 for 0); NaN for 255.
-  const float inverse = scale == 255 ? std::numeric_limits<float>::quiet_NaN()
-                                     : float(float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(254 - scale)));
+  const float inverse =
+      scale == 255 ? ao::detail::bit_cast<float>(0x7FC00000u)  // NaN (device code has no numeric_limits<float>)
+                   : float(float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(254 - scale)));
   constexpr bool plain_cast = std::is_same_v<typename F::scale_rule, scale_rule::rceil>;
   for (int i = 0; i < F::block_size; ++i) {
     const float y = x[i] * inverse;
@@ -96,7 +98,8 @@ void quantize_rows(const float* x, std::size_t rows, std::size_t cols, std::uint
       scales[r * scales_per_row<F>(cols) + b] = quantize_block<F>(x + first, codes);
       std::uint8_t* out = qdata + first / F::elements_per_byte;
       if constexpr (F::elements_per_byte == 2) {
-        for (int i = 0; i < F::block_size; i += 2) out[i / 2] = static_cast<std::uint8_t>(codes[i] | (codes[i + 1] << 4));
+        for (int i = 0; i < F::block_size; i += 2)
+          out[i / 2] = static_cast<std::uint8_t>(codes[i] | (codes[i + 1] << 4));
       } else {
         for (int i = 0; i < F::block_size; ++i) out[i] = codes[i];
       }
