@@ -21,24 +21,12 @@
 
 namespace {
 
+using ao::testing::bits_of;
 using ao::testing::test_safetensors;
 
-const test_safetensors& inputs() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/inputs.safetensors");
-  return f;
-}
-const test_safetensors& other_file() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/other.safetensors");
-  return f;
-}
 
 const char* const kInputs[] = {"gauss_f32", "gauss_bf16", "outlier_f32", "outlier_bf16", "special_f32"};
 
-std::uint32_t bits_of(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
 
 std::vector<std::int32_t> as_int32(const ao::testing::test_tensor& t) {
   EXPECT_EQ(t.dtype, "I32");
@@ -61,13 +49,13 @@ struct tally {
 template <class F, class Input>
 void check_affine_case(const std::string& name, const std::string& input, tally& n) {
   SCOPED_TRACE(name + "." + input);
-  const auto src = inputs().get(input);
+  const auto src = ao::testing::torchao_inputs().get(input);
   const std::vector<float> x = src.as_float();
   const auto rows = static_cast<std::size_t>(src.shape[0]), cols = static_cast<std::size_t>(src.shape[1]);
   const std::string key = "affine." + name + "." + input;
-  const std::vector<float> want_scale = other_file().get(key + ".scale").as_float();
-  const std::vector<std::int32_t> want_zp = as_int32(other_file().get(key + ".zero_point"));
-  const auto want_q = other_file().get(key + ".qdata");
+  const std::vector<float> want_scale = ao::testing::torchao_other().get(key + ".scale").as_float();
+  const std::vector<std::int32_t> want_zp = as_int32(ao::testing::torchao_other().get(key + ".zero_point"));
+  const auto want_q = ao::testing::torchao_other().get(key + ".qdata");
   ASSERT_EQ(want_q.dtype, F::quant_min < 0 ? "I8" : "U8");
 
   const std::size_t groups = ao::scalar::qparams_count<F>(rows, cols);
@@ -122,7 +110,7 @@ void check_affine_case(const std::string& name, const std::string& input, tally&
 template <class F>
 void check_affine_case(const std::string& name, tally& n) {
   for (const char* input : kInputs) {
-    if (inputs().get(input).dtype == "BF16") {
+    if (ao::testing::torchao_inputs().get(input).dtype == "BF16") {
       check_affine_case<F, ao::bfloat16>(name, input, n);
     } else {
       check_affine_case<F, float>(name, input, n);
@@ -163,13 +151,13 @@ void check_tinygemm(const std::string& input, tally& n) {
   using F = ao::tinygemm_int4<G>;
   const std::string key = "tinygemm.g" + std::to_string(G) + "." + input;
   SCOPED_TRACE(key);
-  const auto src = inputs().get(input);
+  const auto src = ao::testing::torchao_inputs().get(input);
   ASSERT_EQ(src.dtype, "BF16");
   const std::vector<float> x = src.as_float();
   const auto rows = static_cast<std::size_t>(src.shape[0]), cols = static_cast<std::size_t>(src.shape[1]);
-  const auto want_scale = other_file().get(key + ".scale");
-  const auto want_zero = other_file().get(key + ".zero");
-  const auto want_q = other_file().get(key + ".qdata");
+  const auto want_scale = ao::testing::torchao_other().get(key + ".scale");
+  const auto want_zero = ao::testing::torchao_other().get(key + ".zero");
+  const auto want_q = ao::testing::torchao_other().get(key + ".qdata");
   ASSERT_EQ(want_scale.dtype, "BF16");
   ASSERT_EQ(want_zero.dtype, "BF16");
   ASSERT_EQ(want_q.dtype, "U8");

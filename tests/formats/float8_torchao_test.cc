@@ -22,24 +22,12 @@
 
 namespace {
 
+using ao::testing::bits_of;
 using ao::testing::test_safetensors;
 
-const test_safetensors& inputs() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/inputs.safetensors");
-  return f;
-}
-const test_safetensors& other_file() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/other.safetensors");
-  return f;
-}
 
 const char* const kInputs[] = {"gauss_f32", "gauss_bf16", "outlier_f32", "outlier_bf16", "special_f32"};
 
-std::uint32_t bits_of(float x) {
-  std::uint32_t b;
-  std::memcpy(&b, &x, 4);
-  return b;
-}
 float float_of(std::uint32_t b) {
   float x;
   std::memcpy(&x, &b, 4);
@@ -173,8 +161,8 @@ void check_other_file(const std::string& elem, const std::string& gran, counts& 
   for (const char* input : kInputs) {
     const std::string key = "float8." + elem + "." + gran + "." + input;
     SCOPED_TRACE(key);
-    const auto src = inputs().get(input);
-    compare(quantize<F>(src), other_file().get(key + ".scale").as_float(), other_file().get(key + ".qdata").bytes, n);
+    const auto src = ao::testing::torchao_inputs().get(input);
+    compare(quantize<F>(src), ao::testing::torchao_other().get(key + ".scale").as_float(), ao::testing::torchao_other().get(key + ".qdata").bytes, n);
   }
 }
 
@@ -196,7 +184,7 @@ void check_checkpoint(const std::string& config, counts& n) {
   const test_safetensors deq(ao::testing::torchao_data_dir() + "/checkpoints/" + config + ".dequant.safetensors");
   for (const char* input : kInputs) {
     SCOPED_TRACE(config + " " + input);
-    const auto src = inputs().get(input);
+    const auto src = ao::testing::torchao_inputs().get(input);
     const std::string name = std::string(input) + "._weight_";
     const result got = quantize<F>(src);
     compare(got, ckpt.get(name + "scale").as_float(), ckpt.get(name + "qdata").bytes, n);
@@ -495,8 +483,8 @@ TEST(Float8Spec, TorchCudaArithmetic) {
   }
   // Over torchao's inputs: bf16 scales are the file's (CPU) scales; some fp32 ones differ by an ulp.
   for (const char* input : kInputs) {
-    const auto src = inputs().get(input);
-    const std::vector<float> want = other_file().get(std::string("float8.e4m3.row.") + input + ".scale").as_float();
+    const auto src = ao::testing::torchao_inputs().get(input);
+    const std::vector<float> want = ao::testing::torchao_other().get(std::string("float8.e4m3.row.") + input + ".scale").as_float();
     const result got = quantize<Cuda>(src);
     int differ = 0;
     for (std::size_t r = 0; r < want.size(); ++r) {
@@ -512,7 +500,7 @@ TEST(Float8Spec, TorchCudaArithmetic) {
     }
   }
   // The all-zero row: 0/0 is CUDA's canonical NaN, positive.
-  const auto special = quantize<Cuda>(inputs().get("special_f32"));
+  const auto special = quantize<Cuda>(ao::testing::torchao_inputs().get("special_f32"));
   EXPECT_EQ(special.scale[0], 0.0f);
   for (std::size_t c = 0; c < 256; ++c) EXPECT_EQ(special.q[c], 0x7F) << c;
   static_assert(ao::scalar::quantize_value<Cuda>(0.0f, 0.0f) == 0x7F);

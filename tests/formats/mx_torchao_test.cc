@@ -18,16 +18,9 @@
 
 namespace {
 
+using ao::testing::bits_of;
 using ao::testing::test_safetensors;
 
-const test_safetensors& inputs() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/inputs.safetensors");
-  return f;
-}
-const test_safetensors& mx_file() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/mx.safetensors");
-  return f;
-}
 
 const char* const kInputs[] = {"gauss_f32", "gauss_bf16", "outlier_f32", "outlier_bf16", "special_f32", "nan_f32"};
 
@@ -35,13 +28,13 @@ template <class F>
 void check_against_torchao(const std::string& elem, const std::string& mode) {
   for (const char* input : kInputs) {
     SCOPED_TRACE(elem + "." + mode + "." + input);
-    const auto src = inputs().get(input);
+    const auto src = ao::testing::torchao_inputs().get(input);
     const std::vector<float> x = src.as_float();
     const auto rows = static_cast<std::size_t>(src.shape[0]), cols = static_cast<std::size_t>(src.shape[1]);
     const std::string key = elem + "." + mode + "." + input;
-    const auto want_scale = mx_file().get(key + ".scale").bytes;
-    const auto want_q = mx_file().get(key + ".qdata").bytes;
-    const std::vector<float> want_dq = mx_file().get(key + ".dequant").as_float();
+    const auto want_scale = ao::testing::torchao_mx().get(key + ".scale").bytes;
+    const auto want_q = ao::testing::torchao_mx().get(key + ".qdata").bytes;
+    const std::vector<float> want_dq = ao::testing::torchao_mx().get(key + ".dequant").as_float();
 
     std::vector<std::uint8_t> scale(rows * ao::scalar::scales_per_row<F>(cols));
     std::vector<std::uint8_t> q(rows * ao::scalar::packed_row_bytes<F>(cols));

@@ -25,29 +25,13 @@
 
 namespace {
 
+using ao::testing::bits_of;
 using ao::testing::test_safetensors;
 
-const test_safetensors& inputs() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/inputs.safetensors");
-  return f;
-}
-const test_safetensors& other_file() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/other.safetensors");
-  return f;
-}
-const test_safetensors& mx_file() {
-  static const test_safetensors f(ao::testing::torchao_data_dir() + "/mx.safetensors");
-  return f;
-}
 
 // The inputs other.safetensors has nvfp4 tensors for (nan_f32 has none: torchao's NaN-block codes are unspecified).
 const char* const kInputs[] = {"gauss_f32", "gauss_bf16", "outlier_f32", "outlier_bf16", "special_f32"};
 
-std::uint32_t bits_of(float f) {
-  std::uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
 
 // The reference decoders, from the formats' definitions (not ao's codec).
 double fp4_value(unsigned code) {
@@ -128,13 +112,13 @@ TEST(Nvfp4Torchao, SingleLevel) {
   for (const char* input : kInputs) {
     SCOPED_TRACE(input);
     const std::string key = std::string("nvfp4.single.") + input;
-    ASSERT_TRUE(other_file().has(key + ".qdata"));
-    const auto src = inputs().get(input);
+    ASSERT_TRUE(ao::testing::torchao_other().has(key + ".qdata"));
+    const auto src = ao::testing::torchao_inputs().get(input);
     const std::vector<float> x = src.as_float();
     const auto rows = static_cast<std::size_t>(src.shape[0]), cols = static_cast<std::size_t>(src.shape[1]);
     const quantized qz = quantize(x, rows, cols, nullptr);
-    EXPECT_EQ(count_mismatches("scale", qz.scale, other_file().get(key + ".scale").bytes), 0);
-    EXPECT_EQ(count_mismatches("qdata", qz.q, other_file().get(key + ".qdata").bytes), 0);
+    EXPECT_EQ(count_mismatches("scale", qz.scale, ao::testing::torchao_other().get(key + ".scale").bytes), 0);
+    EXPECT_EQ(count_mismatches("qdata", qz.q, ao::testing::torchao_other().get(key + ".qdata").bytes), 0);
     compared += qz.scale.size() + qz.q.size();
     const double sqnr = check_dequant(x, rows, cols, qz, nullptr);
     if (std::string(input).rfind("gauss", 0) == 0) {
@@ -149,16 +133,16 @@ TEST(Nvfp4Torchao, GlobalScale) {
   for (const char* input : kInputs) {
     SCOPED_TRACE(input);
     const std::string key = std::string("nvfp4.global.") + input;
-    ASSERT_TRUE(other_file().has(key + ".qdata"));
-    const auto src = inputs().get(input);
+    ASSERT_TRUE(ao::testing::torchao_other().has(key + ".qdata"));
+    const auto src = ao::testing::torchao_inputs().get(input);
     const std::vector<float> x = src.as_float();
     const auto rows = static_cast<std::size_t>(src.shape[0]), cols = static_cast<std::size_t>(src.shape[1]);
     const float g = ao::scalar::nvfp4_global_scale(x.data(), x.size());
-    const float want_g = other_file().get(key + ".global_scale").as_float().at(0);
+    const float want_g = ao::testing::torchao_other().get(key + ".global_scale").as_float().at(0);
     EXPECT_EQ(bits_of(g), bits_of(want_g)) << g << " vs " << want_g;
     const quantized qz = quantize(x, rows, cols, &want_g);
-    EXPECT_EQ(count_mismatches("scale", qz.scale, other_file().get(key + ".scale").bytes), 0);
-    EXPECT_EQ(count_mismatches("qdata", qz.q, other_file().get(key + ".qdata").bytes), 0);
+    EXPECT_EQ(count_mismatches("scale", qz.scale, ao::testing::torchao_other().get(key + ".scale").bytes), 0);
+    EXPECT_EQ(count_mismatches("qdata", qz.q, ao::testing::torchao_other().get(key + ".qdata").bytes), 0);
     compared += 4 + qz.scale.size() + qz.q.size();
     const double sqnr = check_dequant(x, rows, cols, qz, &want_g);
     if (std::string(input).rfind("gauss", 0) == 0) {
@@ -283,7 +267,7 @@ TEST(Nvfp4Spec, EdgeCases) {
 // The nan_f32 input (8x256, NaN and +-Inf in some blocks): torchao wrote no nvfp4 bytes for it (NaN-block codes are
 // unspecified); ao's are asserted here: NaN blocks get scale 0x7F and all codes 7, Inf blocks scale 0x7E.
 TEST(Nvfp4Spec, NanInput) {
-  const auto src = inputs().get("nan_f32");
+  const auto src = ao::testing::torchao_inputs().get("nan_f32");
   const std::vector<float> x = src.as_float();
   const auto rows = static_cast<std::size_t>(src.shape[0]), cols = static_cast<std::size_t>(src.shape[1]);
   const quantized qz = quantize(x, rows, cols, nullptr);
@@ -342,8 +326,8 @@ static_assert(ao::layout::swizzled_offset(32, 0, 4) == 4);
 
 // ... torchao's to_blocked of mx.safetensors' 200x3 scales (1024 bytes), and from_blocked back.
 TEST(SwizzleTorchao, BlockedScales) {
-  const auto scale = mx_file().get("swizzle.scale");
-  const auto want = mx_file().get("swizzle.blocked").bytes;
+  const auto scale = ao::testing::torchao_mx().get("swizzle.scale");
+  const auto want = ao::testing::torchao_mx().get("swizzle.blocked").bytes;
   ASSERT_EQ(scale.shape.size(), 2u);
   const auto rows = static_cast<std::size_t>(scale.shape[0]), cols = static_cast<std::size_t>(scale.shape[1]);
   ASSERT_EQ(ao::layout::swizzled_size(rows, cols), want.size());

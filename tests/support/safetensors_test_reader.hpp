@@ -73,4 +73,25 @@ class test_safetensors {
 // The folder of torchao's files (../shared/data/torchao beside the checkout), from the build.
 inline std::string torchao_data_dir() { return AO_TORCHAO_DATA_DIR; }
 
+// torchao's files, each loaded once per test program.
+inline const test_safetensors& torchao_inputs() {
+  static const test_safetensors f(torchao_data_dir() + "/inputs.safetensors");
+  return f;
+}
+inline const test_safetensors& torchao_mx() {
+  static const test_safetensors f(torchao_data_dir() + "/mx.safetensors");
+  return f;
+}
+inline const test_safetensors& torchao_other() {
+  static const test_safetensors f(torchao_data_dir() + "/other.safetensors");
+  return f;
+}
+
+// The float32 bit pattern of f.
+inline std::uint32_t bits_of(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
 }  // namespace ao::testing

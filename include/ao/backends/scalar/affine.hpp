@@ -37,6 +37,7 @@
 
 #include "ao/config.hpp"
 #include "ao/error.hpp"
+#include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/formats/affine.hpp"
 #include "ao/numeric/bfloat16.hpp"
 #include "ao/numeric/detail/bits.hpp"
@@ -44,22 +45,6 @@
 
 namespace ao {
 namespace detail {
-
-template <class T>
-inline constexpr bool is_affine_float_v =
-    std::is_same_v<T, float> || std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>;
-
-// x rounded to T's precision (nearest even, IEEE overflow), held in a float: what PyTorch stores after one
-// operation in dtype T. T = float is the identity.
-template <class T>
-AO_HOST_DEVICE constexpr float affine_round_to(float x) noexcept {
-  static_assert(is_affine_float_v<T>, "affine arithmetic runs in float, ao::bfloat16 or ao::float16");
-  if constexpr (std::is_same_v<T, float>) {
-    return x;
-  } else {
-    return float(T(x));
-  }
-}
 
 // PyTorch's type promotion between two floating dtypes.
 template <class A, class B>
@@ -121,7 +106,7 @@ AO_HOST_DEVICE constexpr int affine_to_int(float x) noexcept { return affine_isn
 // torch.finfo(T).smallest_normal, torchao's default eps: 2^-126 for float and bfloat16, 2^-14 for float16.
 template <class T>
 AO_HOST_DEVICE constexpr float affine_default_eps() noexcept {
-  static_assert(is_affine_float_v<T>, "affine inputs are float, ao::bfloat16 or ao::float16");
+  static_assert(is_torch_float_v<T>, "affine inputs are float, ao::bfloat16 or ao::float16");
   return std::is_same_v<T, float16> ? 0x1p-14f : 0x1p-126f;
 }
 
@@ -175,7 +160,7 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> cho
   constexpr float qmin = static_cast<float>(F::quant_min), qmax = static_cast<float>(F::quant_max);
   float lo = 0.0f, hi = 0.0f;  // amin and amax (torch.amin/amax: NaN propagates)
   for (std::size_t i = 0; i < n; ++i) {
-    const float v = d::affine_round_to<T>(x[i]);
+    const float v = d::round_to_dtype<T>(x[i]);
     if (i == 0) {
       lo = hi = v;
     } else {
@@ -183,14 +168,14 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> cho
       hi = d::affine_max(hi, v);
     }
   }
-  const float eps_t = d::affine_round_to<T>(eps);
+  const float eps_t = d::round_to_dtype<T>(eps);
   affine_qparams<F> p{};
   if constexpr (F::float_zero_point) {
     // _choose_qparams_affine_tinygemm: raw min and max, zero = min + scale * mid, both in T.
-    float s = d::affine_round_to<T>(d::affine_round_to<T>(hi - lo) / (qmax - qmin));
+    float s = d::round_to_dtype<T>(d::round_to_dtype<T>(hi - lo) / (qmax - qmin));
     s = d::affine_max(s, eps_t);
     const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
-    const float z = d::affine_round_to<T>(d::affine_add(lo, d::affine_round_to<T>(d::affine_mul(s, mid))));
+    const float z = d::round_to_dtype<T>(d::affine_add(lo, d::round_to_dtype<T>(d::affine_mul(s, mid))));
     p.scale = S(s);
     p.zero_point = S(z);
   } else {
@@ -198,16 +183,16 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> cho
     float s = 0.0f;
     int z = 0;
     if constexpr (std::is_same_v<M, mapping::asymmetric>) {
-      s = d::affine_round_to<T>(d::affine_round_to<T>(max_pos - min_neg) / (qmax - qmin));
+      s = d::round_to_dtype<T>(d::round_to_dtype<T>(max_pos - min_neg) / (qmax - qmin));
       s = d::affine_max(s, eps_t);
-      const float r = d::affine_round_half_even(d::affine_round_to<T>(min_neg / s));
-      z = d::affine_to_int(d::affine_clamp(d::affine_round_to<T>(qmin - r), qmin, qmax));
+      const float r = d::affine_round_half_even(d::round_to_dtype<T>(min_neg / s));
+      z = d::affine_to_int(d::affine_clamp(d::round_to_dtype<T>(qmin - r), qmin, qmax));
     } else {
       if constexpr (std::is_same_v<M, mapping::symmetric>) {
         constexpr float half_range = static_cast<float>(F::quant_max - F::quant_min) / 2.0f;
-        s = d::affine_round_to<T>(d::affine_max(-min_neg, max_pos) / half_range);
+        s = d::round_to_dtype<T>(d::affine_max(-min_neg, max_pos) / half_range);
       } else {
-        const float smin = d::affine_round_to<T>(min_neg / qmin), smax = d::affine_round_to<T>(max_pos / qmax);
+        const float smin = d::round_to_dtype<T>(min_neg / qmin), smax = d::round_to_dtype<T>(max_pos / qmax);
         s = smin > smax ? smin : smax;
       }
       s = d::affine_max(s, eps_t);
@@ -233,18 +218,18 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>> quantize_group(const f
   const float s = float(p.scale);
   if constexpr (F::float_zero_point) {
     const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
-    const float lo = d::affine_round_to<S>(d::affine_add(float(p.zero_point), -d::affine_round_to<S>(d::affine_mul(s, mid))));
+    const float lo = d::round_to_dtype<S>(d::affine_add(float(p.zero_point), -d::round_to_dtype<S>(d::affine_mul(s, mid))));
     for (std::size_t i = 0; i < n; ++i) {
-      const float v = d::affine_round_to<T>(x[i]);
-      const float q = d::affine_round_half_even(d::affine_round_to<P>(d::affine_round_to<P>(v - lo) / s));
+      const float v = d::round_to_dtype<T>(x[i]);
+      const float q = d::affine_round_half_even(d::round_to_dtype<P>(d::round_to_dtype<P>(v - lo) / s));
       codes[i] = static_cast<C>(d::affine_to_int(d::affine_clamp(q, qmin, qmax)));
     }
   } else {
-    const float r = d::affine_round_to<S>(1.0f / s);  // torchao's 1.0 / scale, in the scale's dtype
+    const float r = d::round_to_dtype<S>(1.0f / s);  // torchao's 1.0 / scale, in the scale's dtype
     const float z = static_cast<float>(p.zero_point);
     for (std::size_t i = 0; i < n; ++i) {
-      const float v = d::affine_round_to<T>(x[i]);
-      const float q = d::affine_round_to<P>(d::affine_round_half_even(d::affine_round_to<P>(v * r)) + z);
+      const float v = d::round_to_dtype<T>(x[i]);
+      const float q = d::round_to_dtype<P>(d::affine_round_half_even(d::round_to_dtype<P>(v * r)) + z);
       codes[i] = static_cast<C>(d::affine_to_int(d::affine_clamp(q, qmin, qmax)));
     }
   }
@@ -265,12 +250,12 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>> dequantize_group(const
     float v = 0.0f;
     if constexpr (F::float_zero_point) {
       const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
-      v = d::affine_round_to<Out>(q - mid);
-      v = d::affine_round_to<Out>(d::affine_round_to<P>(d::affine_mul(v, s)));
-      v = d::affine_round_to<Out>(d::affine_round_to<P>(d::affine_add(v, float(p.zero_point))));
+      v = d::round_to_dtype<Out>(q - mid);
+      v = d::round_to_dtype<Out>(d::round_to_dtype<P>(d::affine_mul(v, s)));
+      v = d::round_to_dtype<Out>(d::round_to_dtype<P>(d::affine_add(v, float(p.zero_point))));
     } else {
-      v = d::affine_round_to<Out>(q - static_cast<float>(p.zero_point));
-      v = d::affine_round_to<Out>(d::affine_round_to<P>(v * s));
+      v = d::round_to_dtype<Out>(q - static_cast<float>(p.zero_point));
+      v = d::round_to_dtype<Out>(d::round_to_dtype<P>(v * s));
     }
     if constexpr (std::is_same_v<Out, float>) {
       out[i] = v;

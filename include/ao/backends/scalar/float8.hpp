@@ -37,6 +37,7 @@
 #include <type_traits>
 
 #include "ao/config.hpp"
+#include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/error.hpp"
 #include "ao/formats/float8.hpp"
 #include "ao/numeric/bfloat16.hpp"
@@ -46,21 +47,6 @@
 
 namespace ao::scalar {
 namespace detail {
-
-template <class Input>
-inline constexpr bool is_float8_input_v =
-    std::is_same_v<Input, float> || std::is_same_v<Input, ao::bfloat16> || std::is_same_v<Input, ao::float16>;
-
-// An fp32 value rounded to the input (or output) dtype, RNE, back as fp32.
-template <class Input>
-AO_HOST_DEVICE constexpr float round_to_input(float x) noexcept {
-  static_assert(is_float8_input_v<Input>, "the input/output dtype is float, ao::bfloat16 or ao::float16");
-  if constexpr (std::is_same_v<Input, float>) {
-    return x;
-  } else {
-    return float(Input(x));
-  }
-}
 
 // x / s as torch computes it on an x86 CPU (divss / vdivps) or on CUDA (div.rn.f32), written out so that ao gives
 // the same bits on any host, in constant evaluation and on the GPU. x86: a NaN operand propagates with its sign
@@ -99,15 +85,15 @@ template <class F, class Input = float>
 AO_HOST_DEVICE constexpr float float8_scale(float amax) noexcept {
   // torch.clamp(max_abs, min=lb, max=ub) on a tensor of the input dtype: the bounds are rounded to it first. NaN
   // passes through (both comparisons are false).
-  constexpr float lower = detail::round_to_input<Input>(F::amax_clamp::lower);
-  constexpr float upper = detail::round_to_input<Input>(F::amax_clamp::upper);
+  constexpr float lower = ao::detail::round_to_dtype<Input>(F::amax_clamp::lower);
+  constexpr float upper = ao::detail::round_to_dtype<Input>(F::amax_clamp::upper);
   if (amax < lower) amax = lower;
   if (amax > upper) amax = upper;
   if constexpr (std::is_same_v<typename F::arithmetic, float8_arithmetic::torch_cuda>) {
     constexpr float inverse = 1.0f / F::max_value;  // torch's CUDA division by a CPU scalar
-    return detail::round_to_input<Input>(amax * inverse);
+    return ao::detail::round_to_dtype<Input>(amax * inverse);
   } else {
-    return detail::round_to_input<Input>(amax / F::max_value);
+    return ao::detail::round_to_dtype<Input>(amax / F::max_value);
   }
 }
 
@@ -124,7 +110,7 @@ AO_HOST_DEVICE constexpr std::uint8_t quantize_value(float x, float scale) noexc
 // ao::float16) and returned as float: torchao's dequantize(output_dtype), whose default is the input's dtype.
 template <class F, class Output = float>
 AO_HOST_DEVICE constexpr float dequantize_value(std::uint8_t code, float scale) noexcept {
-  return detail::round_to_input<Output>(float(F::element_type::from_bits(code)) * scale);
+  return ao::detail::round_to_dtype<Output>(float(F::element_type::from_bits(code)) * scale);
 }
 
 // Quantizes n values that share one scale (a row under per_row, a 1 x C block under per_block<1, C>, a whole

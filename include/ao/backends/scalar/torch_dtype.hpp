@@ -1,0 +1,31 @@
+// ao/backends/scalar/torch_dtype.hpp: emulating PyTorch's arithmetic in a tensor's dtype. torchao computes scales
+// in the input's dtype (fp32, bf16 or fp16); the scalar oracles compute each such operation in fp32 and round the
+// result to the dtype, which is what PyTorch stores after one elementwise operation in bf16 or fp16 (the fp32
+// result of one +, -, *, / of 16-bit values is exact before that rounding, so this is bit-exact).
+#pragma once
+
+#include <type_traits>
+
+#include "ao/config.hpp"
+#include "ao/numeric/bfloat16.hpp"
+#include "ao/numeric/float16.hpp"
+
+namespace ao::detail {
+
+// The dtypes torch tensors of floating point come in, as far as the oracles need: float, bf16, fp16.
+template <class T>
+inline constexpr bool is_torch_float_v =
+    std::is_same_v<T, float> || std::is_same_v<T, ao::bfloat16> || std::is_same_v<T, ao::float16>;
+
+// x rounded to T's precision (nearest even, IEEE overflow), held in a float; the identity for T = float.
+template <class T>
+AO_HOST_DEVICE constexpr float round_to_dtype(float x) noexcept {
+  static_assert(is_torch_float_v<T>, "the dtype is float, ao::bfloat16 or ao::float16");
+  if constexpr (std::is_same_v<T, float>) {
+    return x;
+  } else {
+    return float(T(x));
+  }
+}
+
+}  // namespace ao::detail
