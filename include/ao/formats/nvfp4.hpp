@@ -35,11 +35,15 @@ namespace ao {
 
 // The policy type: the member names of ao::block_scaled (element_type, scale_type, block_size, element_bits,
 // scale_bits, elements_per_byte), plus the constants of the algorithm above. Not a block_scaled: its scale is not
-// chosen by an e8m0 scale rule, so the MX oracle's templates do not accept it.
-struct nvfp4 {
+// chosen by an e8m0 scale rule, so the MX oracle's templates do not accept it. GlobalScale selects the two-level
+// form (a per-tensor fp32 scale, computed from the tensor's amax when quantizing); ao::nvfp4 is single level and
+// ao::nvfp4_global_scale two level: the same bytes layout plus one float.
+template <bool GlobalScale>
+struct basic_nvfp4 {
   using element_type = float4_e2m1fn;
   using scale_type = float8_e4m3fn;
-  static constexpr const char* name = "nvfp4";
+  static constexpr bool global_scale = GlobalScale;
+  static constexpr const char* name = GlobalScale ? "nvfp4_global_scale" : "nvfp4";
   static constexpr int block_size = 16;
   static constexpr int element_bits = element_type::bits_per_value;
   static constexpr int scale_bits = scale_type::bits_per_value;
@@ -49,6 +53,12 @@ struct nvfp4 {
   static constexpr float scale_max = 448.0f;              // F8E4M3_MAX
   static constexpr float scale_min = 0.015625f;           // E4M3_EPS = finfo(float8_e4m3fn).tiny = 2^-6
   static constexpr float global_scale_divisor = 2688.0f;  // F8E4M3_MAX * F4_E2M1_MAX
+
+  template <bool G>
+  using with_global_scale = basic_nvfp4<G>;
 };
+
+using nvfp4 = basic_nvfp4<false>;
+using nvfp4_global_scale = basic_nvfp4<true>;
 
 }  // namespace ao

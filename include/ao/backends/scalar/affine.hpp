@@ -146,28 +146,43 @@ struct affine_qparams {
   typename F::zero_point_type zero_point;
 };
 
-// The scale and zero point of one group of n >= 1 values (torchao's choose_qparams_affine, or
-// _choose_qparams_affine_tinygemm for a floating zero point). The values are of dtype Input (float, ao::bfloat16 or
-// ao::float16), given as floats; each is first rounded to Input, which changes nothing for values of that type.
-// eps is torchao's eps argument (rounded to Input, as PyTorch's clamp does).
+// The min and max of n >= 1 values of dtype Input (given as floats; each is first rounded to Input, which changes
+// nothing for values of that type): torch.amin / torch.amax, NaN propagates.
+struct affine_range {
+  float lo, hi;
+};
+template <class Input = float>
+AO_HOST_DEVICE constexpr affine_range affine_min_max(const float* AO_RESTRICT x, std::size_t n) noexcept {
+  namespace d = ao::detail;
+  affine_range r{0.0f, 0.0f};
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = d::round_to_dtype<Input>(x[i]);
+    if (i == 0) {
+      r.lo = r.hi = v;
+    } else {
+      r.lo = d::affine_min(r.lo, v);
+      r.hi = d::affine_max(r.hi, v);
+    }
+  }
+  return r;
+}
+// The range of two parts of one group (NaN propagates): what a parallel reduction combines.
+AO_HOST_DEVICE constexpr affine_range affine_merge(affine_range a, affine_range b) noexcept {
+  return {ao::detail::affine_min(a.lo, b.lo), ao::detail::affine_max(a.hi, b.hi)};
+}
+
+// The scale and zero point of a group whose values (of dtype Input) have the range `range` (torchao's
+// choose_qparams_affine, or _choose_qparams_affine_tinygemm for a floating zero point). eps is torchao's eps
+// argument (rounded to Input, as PyTorch's clamp does).
 template <class F, class Input = float>
-AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> choose_qparams_group(
-    const float* AO_RESTRICT x, std::size_t n, float eps = ao::detail::affine_default_eps<Input>()) noexcept {
+AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> qparams_from_range(
+    affine_range range, float eps = ao::detail::affine_default_eps<Input>()) noexcept {
   namespace d = ao::detail;
   using T = Input;
   using S = typename F::scale_type;
   using M = typename F::mapping_type;
   constexpr float qmin = static_cast<float>(F::quant_min), qmax = static_cast<float>(F::quant_max);
-  float lo = 0.0f, hi = 0.0f;  // amin and amax (torch.amin/amax: NaN propagates)
-  for (std::size_t i = 0; i < n; ++i) {
-    const float v = d::round_to_dtype<T>(x[i]);
-    if (i == 0) {
-      lo = hi = v;
-    } else {
-      lo = d::affine_min(lo, v);
-      hi = d::affine_max(hi, v);
-    }
-  }
+  const float lo = range.lo, hi = range.hi;
   const float eps_t = d::round_to_dtype<T>(eps);
   affine_qparams<F> p{};
   if constexpr (F::float_zero_point) {
@@ -202,6 +217,13 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> cho
     p.zero_point = static_cast<std::int32_t>(z);
   }
   return p;
+}
+
+// The scale and zero point of one group of n >= 1 values of dtype Input, given as floats.
+template <class F, class Input = float>
+AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> choose_qparams_group(
+    const float* AO_RESTRICT x, std::size_t n, float eps = ao::detail::affine_default_eps<Input>()) noexcept {
+  return qparams_from_range<F, Input>(affine_min_max<Input>(x, n), eps);
 }
 
 // Quantizes one group of n values of dtype Input with its qparams: one code per byte (F::code_type).

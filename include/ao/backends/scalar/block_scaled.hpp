@@ -11,6 +11,7 @@
 
 #include "ao/config.hpp"
 #include "ao/error.hpp"
+#include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/formats/block_scaled.hpp"
 #include "ao/formats/scale_rule.hpp"
 #include "ao/numeric/convert.hpp"
@@ -54,13 +55,23 @@ AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x,
   return scale;
 }
 
-// Dequantizes one block: out[i] = value(codes[i]) * 2^(scale - 127) in fp32 (NaN for scale 255).
-template <class F>
+// Dequantizes one block: out[i] = value(codes[i]) * 2^(scale - 127) (NaN for scale 255). To fp32, or to Out =
+// ao::bfloat16 / ao::float16 as torchao's to_dtype does: the fp32 scale is cast to Out, and the element (exact in
+// Out) is multiplied by it in Out's arithmetic (fp32, rounded once). In fp16 a scale >= 2^16 becomes inf and one
+// below 2^-25 becomes 0, exactly as in torch.
+template <class F, class Out = float>
 AO_HOST_DEVICE constexpr void dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
-                                               float* AO_RESTRICT out) noexcept {
+                                               Out* AO_RESTRICT out) noexcept {
   using E = typename F::element_type;
-  const float s = float(float8_e8m0fnu::from_bits(scale));
-  for (int i = 0; i < F::block_size; ++i) out[i] = float(E::from_bits(codes[i])) * s;
+  const float s = ao::detail::round_to_dtype<Out>(float(float8_e8m0fnu::from_bits(scale)));
+  for (int i = 0; i < F::block_size; ++i) {
+    const float v = float(E::from_bits(codes[i])) * s;
+    if constexpr (std::is_same_v<Out, float>) {
+      out[i] = v;
+    } else {
+      out[i] = Out(v);
+    }
+  }
 }
 
 namespace detail {

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "ao/backends/scalar/block_scaled.hpp"
 #include "ao/config.hpp"
@@ -18,6 +19,7 @@
 #include "ao/formats/nvfp4.hpp"
 #include "ao/numeric/bfloat16.hpp"
 #include "ao/numeric/detail/bits.hpp"
+#include "ao/numeric/float16.hpp"
 #include "ao/numeric/float4.hpp"
 #include "ao/numeric/float8.hpp"
 
@@ -97,15 +99,18 @@ AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_REST
 // only a *second* CPU-scalar operand is read in fp32). Then to_dtype multiplies the fp32 codes by that scale in
 // fp32 and casts to bf16: out[i] = bf16(fp4(codes[i]) * bf16(bf16(g) * s)). Without g: bf16(fp4 * s) (exact).
 // (torchao's interop checkpoint cannot tell this from bf16(fp4 * fl32(g * s)): both reproduce all its values.)
+// To float16 the same, with fp16 in place of bf16 (a tensor quantized from fp16).
+template <class Out, class = std::enable_if_t<std::is_same_v<Out, bfloat16> || std::is_same_v<Out, float16>>>
 AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
-                                                     bfloat16* AO_RESTRICT out) noexcept {
+                                                     Out* AO_RESTRICT out) noexcept {
   const float s = float(float8_e4m3fn::from_bits(scale));
-  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = bfloat16(float(float4_e2m1fn::from_bits(codes[i])) * s);
+  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = Out(float(float4_e2m1fn::from_bits(codes[i])) * s);
 }
+template <class Out, class = std::enable_if_t<std::is_same_v<Out, bfloat16> || std::is_same_v<Out, float16>>>
 AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
-                                                     float global_scale, bfloat16* AO_RESTRICT out) noexcept {
-  const float s = float(bfloat16(float(bfloat16(global_scale)) * float(float8_e4m3fn::from_bits(scale))));
-  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = bfloat16(float(float4_e2m1fn::from_bits(codes[i])) * s);
+                                                     float global_scale, Out* AO_RESTRICT out) noexcept {
+  const float s = float(Out(float(Out(global_scale)) * float(float8_e4m3fn::from_bits(scale))));
+  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = Out(float(float4_e2m1fn::from_bits(codes[i])) * s);
 }
 
 namespace detail {
