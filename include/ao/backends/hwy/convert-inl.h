@@ -86,7 +86,7 @@ HWY_INLINE hn::Vec<DF> F32FromF16Bits(DF df, VU h) {
 
 // bf16 bits (low 16 bits of u32 lanes) of fp32 lanes: RNE, overflow to inf, NaN -> sign | 0x7FC0.
 template <class DF>
-HWY_INLINE hn::Vec<hn::RebindToUnsigned<DF>> BF16BitsFromF32(DF df, hn::Vec<DF> v) {
+HWY_INLINE hn::Vec<hn::RebindToUnsigned<DF>> BF16BitsFromF32(DF /*df*/, hn::Vec<DF> v) {
   const hn::RebindToUnsigned<DF> du;
   const auto bits = hn::BitCast(du, v);
   const auto lsb = hn::And(hn::ShiftRight<16>(bits), hn::Set(du, 1u));

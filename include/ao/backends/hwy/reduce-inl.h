@@ -1,0 +1,67 @@
+// ao/backends/hwy/reduce-inl.h: whole-tensor reductions over a band of rows, bit-identical to the scalar oracle's
+// (ao/backends/scalar/task.hpp):
+//   AbsMax(view)         max |x| over the band as ao::scalar::abs_max computes it: |x| compared as fp32 bits, so a
+//                        NaN anywhere wins (the largest |NaN| bits; bf16/fp16 NaNs are canonical, convert-inl.h),
+//                        0 for an empty band.
+//   AbsMaxBits(di, v)    per-lane |v| as i32 bits (>= 0), the quantity every kernel's block amax maximizes.
+
+#if defined(AO_BACKENDS_HWY_REDUCE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef AO_BACKENDS_HWY_REDUCE_INL_H_
+#undef AO_BACKENDS_HWY_REDUCE_INL_H_
+#else
+#define AO_BACKENDS_HWY_REDUCE_INL_H_
+#endif
+
+#include <hwy/highway.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ao/backends/hwy/convert-inl.h"
+#include "ao/backends/task.hpp"
+#include "ao/numeric/detail/bits.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace ao::highway::HWY_NAMESPACE {
+namespace hn = ::hwy::HWY_NAMESPACE;
+
+// |v| as the bits of fp32 lanes in i32 lanes: ordered like the magnitudes, NaN above every number.
+template <class DF>
+HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> AbsMaxBits(DF df, hn::Vec<DF> v) {
+  const hn::RebindToSigned<DF> di;
+  (void)df;
+  return hn::And(hn::BitCast(di, v), hn::Set(di, 0x7FFFFFFF));
+}
+
+// The largest lane of a vector of AbsMaxBits, as a float.
+template <class DI>
+HWY_INLINE float AbsMaxOfLanes(DI di, hn::Vec<DI> bits) {
+  return ao::detail::bit_cast<float>(static_cast<uint32_t>(hn::GetLane(hn::MaxOfLanes(di, bits))));
+}
+
+template <class Src>
+float AbsMax(const ao::rows_view<Src>& v) {
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const size_t lanes = hn::Lanes(d);
+  auto m0 = hn::Zero(di);
+  auto m1 = hn::Zero(di);
+  for (size_t r = 0; r < v.rows; ++r) {
+    const Src* row = v.src + static_cast<std::ptrdiff_t>(r) * v.src_stride;
+    size_t c = 0;
+    for (; c + 2 * lanes <= v.cols; c += 2 * lanes) {
+      m0 = hn::Max(m0, AbsMaxBits(d, LoadF32(d, row + c)));
+      m1 = hn::Max(m1, AbsMaxBits(d, LoadF32(d, row + c + lanes)));
+    }
+    for (; c < v.cols; c += lanes) {
+      const size_t n = v.cols - c < lanes ? v.cols - c : lanes;
+      m0 = hn::Max(m0, AbsMaxBits(d, n == lanes ? LoadF32(d, row + c) : LoadNF32(d, row + c, n)));
+    }
+  }
+  return AbsMaxOfLanes(di, hn::Max(m0, m1));
+}
+
+}  // namespace ao::highway::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // AO_BACKENDS_HWY_REDUCE_INL_H_
