@@ -1,0 +1,190 @@
+// ao/backends/hwy/float8-inl.h: Highway kernels for FP8 with float scales (ao::float8_scaled<E, G, Clamp,
+// Arithmetic>, G = per_tensor, per_row or per_block<R, C>): quantize and dequantize one task, byte- and
+// bit-identical to ao::scalar::quantize / dequantize (ao/backends/scalar/float8.hpp) on every Highway target.
+//
+//   amax   max |x| over the granule as fp32 bits (NaN wins); a per_block tile is read tile by tile (R rows x C)
+//   scale  ao::scalar::float8_scale<F, Src>(amax): the oracle's own scalar expression, once per granule
+//   code   E(clamp(x / scale, -max, max)): a true fp32 division (vdivps, not a reciprocal), then the NaN rules of
+//          the arithmetic written out (torch_cpu: a NaN x, else a NaN scale, propagates; an invalid quotient is
+//          0xFFC00000; torch_cuda: every NaN quotient is 0x7FFFFFFF), NaN passing the clamp, RNE saturating codec
+//   value  E(code) * scale in fp32 (a NaN code keeps its NaN, the scalar first-operand rule), rounded to Dst
+// Runs of any length (per_row's cols, per_block's C) are whole vectors plus one partial vector.
+
+#if defined(AO_BACKENDS_HWY_FLOAT8_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef AO_BACKENDS_HWY_FLOAT8_INL_H_
+#undef AO_BACKENDS_HWY_FLOAT8_INL_H_
+#else
+#define AO_BACKENDS_HWY_FLOAT8_INL_H_
+#endif
+
+#include <hwy/highway.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "ao/backends/hwy/convert-inl.h"
+#include "ao/backends/hwy/exmy-inl.h"
+#include "ao/backends/hwy/reduce-inl.h"
+#include "ao/backends/scalar/float8.hpp"
+#include "ao/backends/scalar/task.hpp"
+#include "ao/backends/task.hpp"
+#include "ao/formats/float8.hpp"
+#include "ao/formats/granularity.hpp"
+#include "ao/numeric/detail/bits.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace ao::highway::HWY_NAMESPACE {
+namespace hn = ::hwy::HWY_NAMESPACE;
+
+namespace detail {
+
+// max |x| bits over n values of a row, merged into m.
+template <class DF, class Src>
+HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> Float8AbsMaxRun(DF d, const Src* x, size_t n,
+                                                           hn::Vec<hn::RebindToSigned<DF>> m) {
+  const size_t lanes = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) m = hn::Max(m, AbsMaxBits(d, LoadF32(d, x + i)));
+  if (i < n) m = hn::Max(m, AbsMaxBits(d, LoadNF32(d, x + i, n - i)));
+  return m;
+}
+
+// Codes of n values of a row sharing one scale.
+template <class F, class DF, class Src>
+HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, uint8_t* out) {
+  using E = typename F::element_type;
+  constexpr bool kCuda = std::is_same_v<typename F::arithmetic, ao::float8_arithmetic::torch_cuda>;
+  const hn::RebindToSigned<DF> di;
+  const size_t lanes = hn::Lanes(d);
+  const auto vs = hn::Set(d, scale);
+  const auto hi = hn::Set(d, F::max_value);
+  const auto lo = hn::Set(d, -F::max_value);
+  // What a NaN quotient is when x is not NaN: the NaN scale, or the invalid quotient's NaN.
+  const float other_nan = kCuda ? ao::detail::bit_cast<float>(0x7FFFFFFFu)
+                                : (scale != scale ? scale : ao::detail::bit_cast<float>(0xFFC00000u));
+  const auto v_other = hn::Set(d, other_nan);
+  auto code = [&](hn::Vec<DF> v) {
+    auto q = hn::Div(v, vs);
+    if constexpr (kCuda) {
+      q = hn::IfThenElse(hn::IsNaN(q), v_other, q);
+    } else {
+      q = hn::IfThenElse(hn::IsNaN(q), hn::IfThenElse(hn::IsNaN(v), v, v_other), q);
+    }
+    const auto c = hn::IfThenElse(hn::Lt(q, lo), lo, hn::IfThenElse(hn::Gt(q, hi), hi, q));
+    return EncodeExmy<typename E::spec, E::default_overflow>(d, c);
+  };
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) StoreCodes<1>(d, code(LoadF32(d, x + i)), out + i);
+  if (i < n) {
+    uint8_t tmp[hn::MaxLanes(DF())];
+    StoreCodes<1>(d, code(LoadNF32(d, x + i, n - i)), tmp);
+    std::memcpy(out + i, tmp, n - i);
+  }
+  (void)di;
+}
+
+// Values of n codes of a row sharing one scale, rounded to Dst.
+template <class F, class DF, class Dst>
+HWY_INLINE void Float8DequantizeRun(DF d, const uint8_t* in, size_t n, float scale, Dst* out) {
+  using E = typename F::element_type;
+  const hn::RebindToSigned<DF> di;
+  const size_t lanes = hn::Lanes(d);
+  const auto vs = hn::Set(d, scale);
+  // A NaN value keeps its NaN, else a NaN scale comes back quieted: x86's rule for value * scale with the operands
+  // in torch's order (tensor first).
+  auto value = [&](hn::Vec<decltype(di)> codes) {
+    const auto v = DecodeExmy<typename E::spec>(d, codes);
+    return hn::IfThenElse(hn::IsNaN(v), v, hn::Mul(v, vs));
+  };
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) StoreF32(d, value(LoadCodes<1>(d, in + i)), out + i);
+  if (i < n) {
+    uint8_t tmp[hn::MaxLanes(DF())] = {};
+    std::memcpy(tmp, in + i, n - i);
+    StoreNF32(d, value(LoadCodes<1>(d, tmp)), out + i, n - i);
+  }
+}
+
+template <class G>
+struct Float8Tile {  // per_row: one row, the whole row
+  static constexpr bool kPerBlock = false;
+};
+template <int R, int C>
+struct Float8Tile<ao::per_block<R, C>> {
+  static constexpr bool kPerBlock = true;
+};
+
+}  // namespace detail
+
+template <class E, class G, class C, class A, class Src>
+void Quantize(const ao::quantize_task<ao::float8_scaled<E, G, C, A>, Src>& t) {
+  using F = ao::float8_scaled<E, G, C, A>;
+  if constexpr (!kExmyVectorizable<typename E::spec>) {
+    ao::scalar::quantize(t);
+  } else {
+    const hn::ScalableTag<float> d;
+    const hn::RebindToSigned<decltype(d)> di;
+    auto src_row = [&](size_t r) { return t.src + static_cast<std::ptrdiff_t>(r) * t.src_stride; };
+    auto data_row = [&](size_t r) { return t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride; };
+    if constexpr (std::is_same_v<G, ao::per_tensor>) {
+      for (size_t r = 0; r < t.rows; ++r)
+        detail::Float8QuantizeRun<F>(d, src_row(r), t.cols, t.tensor.scale, data_row(r));
+    } else if constexpr (std::is_same_v<G, ao::per_row>) {
+      if (t.cols == 0) return;
+      for (size_t r = 0; r < t.rows; ++r) {
+        const float amax = AbsMaxOfLanes(di, detail::Float8AbsMaxRun(d, src_row(r), t.cols, hn::Zero(di)));
+        const float scale = ao::scalar::float8_scale<F, Src>(amax);
+        t.scales[static_cast<std::ptrdiff_t>(r) * t.scales_stride] = scale;
+        detail::Float8QuantizeRun<F>(d, src_row(r), t.cols, scale, data_row(r));
+      }
+    } else {
+      static_assert(detail::Float8Tile<G>::kPerBlock, "float8_scaled: per_tensor, per_row or per_block<R, C>");
+      constexpr size_t kR = static_cast<size_t>(G::rows), kC = static_cast<size_t>(G::cols);
+      for (size_t r0 = 0; r0 + kR <= t.rows; r0 += kR) {
+        float* scales = t.scales + static_cast<std::ptrdiff_t>(r0 / kR) * t.scales_stride;
+        for (size_t c0 = 0; c0 + kC <= t.cols; c0 += kC) {
+          auto m = hn::Zero(di);
+          for (size_t i = 0; i < kR; ++i) m = detail::Float8AbsMaxRun(d, src_row(r0 + i) + c0, kC, m);
+          const float scale = ao::scalar::float8_scale<F, Src>(AbsMaxOfLanes(di, m));
+          scales[c0 / kC] = scale;
+          for (size_t i = 0; i < kR; ++i) {
+            detail::Float8QuantizeRun<F>(d, src_row(r0 + i) + c0, kC, scale, data_row(r0 + i) + c0);
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class E, class G, class C, class A, class Dst>
+void Dequantize(const ao::dequantize_task<ao::float8_scaled<E, G, C, A>, Dst>& t) {
+  using F = ao::float8_scaled<E, G, C, A>;
+  if constexpr (!kExmyVectorizable<typename E::spec>) {
+    ao::scalar::dequantize(t);
+  } else {
+    const hn::ScalableTag<float> d;
+    for (size_t r = 0; r < t.rows; ++r) {
+      const uint8_t* in = t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride;
+      Dst* out = t.dst + static_cast<std::ptrdiff_t>(r) * t.dst_stride;
+      if constexpr (std::is_same_v<G, ao::per_tensor>) {
+        detail::Float8DequantizeRun<F>(d, in, t.cols, t.tensor.scale, out);
+      } else if constexpr (std::is_same_v<G, ao::per_row>) {
+        if (t.cols == 0) continue;
+        detail::Float8DequantizeRun<F>(d, in, t.cols, t.scales[static_cast<std::ptrdiff_t>(r) * t.scales_stride], out);
+      } else {
+        constexpr size_t kR = static_cast<size_t>(G::rows), kC = static_cast<size_t>(G::cols);
+        const float* scales = t.scales + static_cast<std::ptrdiff_t>(r / kR) * t.scales_stride;
+        for (size_t c0 = 0; c0 + kC <= t.cols; c0 += kC) {
+          detail::Float8DequantizeRun<F>(d, in + c0, kC, scales[c0 / kC], out + c0);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace ao::highway::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // AO_BACKENDS_HWY_FLOAT8_INL_H_

@@ -1,0 +1,140 @@
+// ao/backends/hwy/nvfp4-inl.h: Highway kernels for NVFP4 (ao::basic_nvfp4<G>, single and two level): quantize and
+// dequantize one task, byte- and bit-identical to ao::scalar::quantize / dequantize (ao/backends/scalar/nvfp4.hpp,
+// whose operation order ao/formats/nvfp4.hpp spells out) on every Highway target.
+//
+// Per block of 16 (whole vectors): amax as fp32 bits (NaN wins); the e4m3 scale s and the reciprocal r are the
+// oracle's own scalar expressions, once per block (amax / 6, clamp to [2^-6, 448], e4m3 RNE; r = 1 / s or
+// (1 / g) / s); codes are fp4(clamp(x * r, -6, 6)) with NaN passing the clamp (fp4's NaN code is +6, 7), narrowed
+// and nibble-packed. Dequantize: fp4 value * s (fp32), s = e4m3 value or fl32(g * e4m3); to bf16/fp16 the oracle's
+// Out(fp4 * Out(Out(g) * e4m3)) (Out(fp4 * e4m3) single level).
+
+#if defined(AO_BACKENDS_HWY_NVFP4_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef AO_BACKENDS_HWY_NVFP4_INL_H_
+#undef AO_BACKENDS_HWY_NVFP4_INL_H_
+#else
+#define AO_BACKENDS_HWY_NVFP4_INL_H_
+#endif
+
+#include <hwy/highway.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "ao/backends/hwy/convert-inl.h"
+#include "ao/backends/hwy/exmy-inl.h"
+#include "ao/backends/hwy/reduce-inl.h"
+#include "ao/backends/scalar/nvfp4.hpp"
+#include "ao/backends/scalar/torch_dtype.hpp"
+#include "ao/backends/task.hpp"
+#include "ao/formats/nvfp4.hpp"
+#include "ao/numeric/detail/bits.hpp"
+#include "ao/numeric/float4.hpp"
+#include "ao/numeric/float8.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace ao::highway::HWY_NAMESPACE {
+namespace hn = ::hwy::HWY_NAMESPACE;
+
+namespace detail {
+
+// a * b in fp32 with x86's NaN rule written out (a NaN operand, the first one first, comes back quieted), so that
+// it does not depend on how the compiler orders the operands: the oracle's g * s gives g's NaN.
+HWY_INLINE float MulFirstNaN(float a, float b) {
+  if (a != a) return ao::detail::bit_cast<float>(ao::detail::bit_cast<uint32_t>(a) | 0x00400000u);
+  if (b != b) return ao::detail::bit_cast<float>(ao::detail::bit_cast<uint32_t>(b) | 0x00400000u);
+  return a * b;
+}
+
+}  // namespace detail
+
+template <bool G, class Src>
+void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
+  using Spec = ao::float4_e2m1fn::spec;
+  constexpr size_t kN = static_cast<size_t>(ao::nvfp4::block_size);
+  const hn::CappedTag<float, kN> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  constexpr bool kVectorPack = hn::MaxLanes(decltype(d)()) >= 2;
+  const size_t lanes = hn::Lanes(d);
+  const size_t blocks = t.cols / kN;
+  const auto hi = hn::Set(d, ao::nvfp4::element_max);
+  const auto lo = hn::Set(d, -ao::nvfp4::element_max);
+  // fp4(clamp(x * r, -6, 6)): NaN passes the clamp (both compares false).
+  auto encode = [&](hn::Vec<decltype(d)> x, hn::Vec<decltype(d)> r) {
+    const auto y = hn::Mul(x, r);
+    const auto c = hn::IfThenElse(hn::Lt(y, lo), lo, hn::IfThenElse(hn::Gt(y, hi), hi, y));
+    return EncodeExmy<Spec, ao::overflow::saturate>(d, c);
+  };
+  for (size_t row = 0; row < t.rows; ++row) {
+    const Src* src = t.src + static_cast<std::ptrdiff_t>(row) * t.src_stride;
+    uint8_t* data = t.data + static_cast<std::ptrdiff_t>(row) * t.data_stride;
+    ao::float8_e4m3fn* scales = t.scales + static_cast<std::ptrdiff_t>(row) * t.scales_stride;
+    for (size_t b = 0; b < blocks; ++b) {
+      const Src* x = src + b * kN;
+      uint8_t* out = data + b * kN / 2;
+      auto m = hn::Zero(di);
+      for (size_t i = 0; i < kN; i += lanes) m = hn::Max(m, AbsMaxBits(d, LoadF32(d, x + i)));
+      const float block_scale = AbsMaxOfLanes(di, m) / ao::nvfp4::element_max;
+      float r = 0.0f;
+      ao::float8_e4m3fn s;
+      if constexpr (G) {
+        const float g = t.tensor.global_scale;
+        s = ao::float8_e4m3fn(
+            ao::scalar::detail::nvfp4_clamp(block_scale / g, ao::nvfp4::scale_min, ao::nvfp4::scale_max));
+        r = (1.0f / g) / float(s);
+      } else {
+        s = ao::float8_e4m3fn(ao::scalar::detail::nvfp4_clamp(block_scale, ao::nvfp4::scale_min, ao::nvfp4::scale_max));
+        r = 1.0f / float(s);
+      }
+      scales[b] = s;
+      const auto vr = hn::Set(d, r);
+      if constexpr (kVectorPack) {
+        for (size_t i = 0; i < kN; i += lanes) StoreCodes<2>(d, encode(LoadF32(d, x + i), vr), out + i / 2);
+      } else {
+        for (size_t i = 0; i < kN; i += 2) {
+          const auto c0 = hn::GetLane(encode(LoadF32(d, x + i), vr));
+          const auto c1 = hn::GetLane(encode(LoadF32(d, x + i + 1), vr));
+          out[i / 2] = static_cast<uint8_t>(c0 | (c1 << 4));
+        }
+      }
+    }
+  }
+}
+
+template <bool G, class Dst>
+void Dequantize(const ao::dequantize_task<ao::basic_nvfp4<G>, Dst>& t) {
+  using Spec = ao::float4_e2m1fn::spec;
+  constexpr size_t kN = static_cast<size_t>(ao::nvfp4::block_size);
+  const hn::CappedTag<float, kN> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  constexpr bool kVectorPack = hn::MaxLanes(decltype(d)()) >= 2;
+  const size_t lanes = hn::Lanes(d);
+  const size_t blocks = t.cols / kN;
+  float g = 1.0f;
+  if constexpr (G) g = ao::detail::round_to_dtype<Dst>(t.tensor.global_scale);  // Out(g) (identity for fp32)
+  for (size_t row = 0; row < t.rows; ++row) {
+    const uint8_t* data = t.data + static_cast<std::ptrdiff_t>(row) * t.data_stride;
+    const ao::float8_e4m3fn* scales = t.scales + static_cast<std::ptrdiff_t>(row) * t.scales_stride;
+    Dst* dst = t.dst + static_cast<std::ptrdiff_t>(row) * t.dst_stride;
+    for (size_t b = 0; b < blocks; ++b) {
+      float s = float(scales[b]);
+      if constexpr (G) s = ao::detail::round_to_dtype<Dst>(detail::MulFirstNaN(g, s));
+      const auto vs = hn::Set(d, s);
+      const uint8_t* in = data + b * kN / 2;
+      for (size_t i = 0; i < kN; i += lanes) {
+        hn::Vec<decltype(di)> codes;
+        if constexpr (kVectorPack) {
+          codes = LoadCodes<2>(d, in + i / 2);
+        } else {
+          codes = hn::Set(di, (i & 1) ? (in[i / 2] >> 4) : (in[i / 2] & 0x0F));
+        }
+        StoreF32(d, hn::Mul(DecodeExmy<Spec>(d, codes), vs), dst + b * kN + i);
+      }
+    }
+  }
+}
+
+}  // namespace ao::highway::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // AO_BACKENDS_HWY_NVFP4_INL_H_
