@@ -160,9 +160,12 @@ void quantize(const quantize_task<float8_scaled<E, G, C, A>, Src>& t) {
     }
   } else {
     // A tile is tile_rows x tile_cols values (per_row: 1 x cols).
-    const std::size_t tile_rows = std::is_same_v<G, per_row> ? 1 : static_cast<std::size_t>(G::rows);
-    const std::size_t tile_cols = std::is_same_v<G, per_row> ? t.cols : static_cast<std::size_t>(G::cols);
     if (t.cols == 0) return;
+    std::size_t tile_rows = 1, tile_cols = t.cols;
+    if constexpr (!std::is_same_v<G, per_row>) {
+      tile_rows = static_cast<std::size_t>(G::rows);
+      tile_cols = static_cast<std::size_t>(G::cols);
+    }
     std::vector<float> rows_buffer(tile_rows * t.cols);
     for (std::size_t r0 = 0; r0 < t.rows; r0 += tile_rows) {
       for (std::size_t i = 0; i < tile_rows; ++i) {

@@ -1,0 +1,24 @@
+// src/cpu_dispatch_mx.cc: dynamic dispatch of the mx kernels for the registry's formats (AO_FORMAT_LIST_MX),
+// compiled once per Highway target; see cpu_dispatch.hpp.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "cpu_dispatch_mx.cc"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/highway.h>
+
+#include "ao/backends/hwy/kernels-inl.h"
+#include "ao/formats/registry.hpp"
+#include "cpu_dispatch.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace ao::highway::HWY_NAMESPACE {
+AO_FORMAT_LIST_MX(AO_CPU_DISPATCH_WRAP)
+}  // namespace ao::highway::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "ao/backends/hwy/dispatch.hpp"
+namespace ao::highway {
+AO_FORMAT_LIST_MX(AO_CPU_DISPATCH_EXPORT)
+}  // namespace ao::highway
+#endif
