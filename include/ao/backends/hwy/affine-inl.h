@@ -302,6 +302,113 @@ HWY_INLINE void DequantizeSpan(D d, const typename F::code_type* HWY_RESTRICT co
   }
 }
 
+// ---- The qparams of Lanes(d) groups at once (lane k: group k), for group<G>'s many short groups ----
+
+// torch.max / torch.min of two values, NaN propagating as the canonical NaN (ao::detail::affine_max / affine_min).
+template <class D>
+HWY_INLINE hn::Vec<D> AffineMax(D d, hn::Vec<D> a, hn::Vec<D> b) {
+  const auto nan = hn::Or(hn::IsNaN(a), hn::IsNaN(b));
+  return hn::IfThenElse(nan, hn::Set(d, ao::detail::affine_nan()), hn::IfThenElse(hn::Lt(a, b), b, a));
+}
+template <class D>
+HWY_INLINE hn::Vec<D> AffineMin(D d, hn::Vec<D> a, hn::Vec<D> b) {
+  const auto nan = hn::Or(hn::IsNaN(a), hn::IsNaN(b));
+  return hn::IfThenElse(nan, hn::Set(d, ao::detail::affine_nan()), hn::IfThenElse(hn::Lt(b, a), b, a));
+}
+
+// Per-lane qparams as fp32 values, and the quantize constants derived from them.
+template <class D>
+struct QParamsVecs {
+  hn::Vec<D> scale;  // the stored scale's value, float(S(s))
+  hn::Vec<D> zero;   // the stored zero point's value (an integer, or float(S(z)) for a floating zero point)
+  hn::Vec<D> aux;    // integer zero point: fl<S>(1 / scale); floating: fl<S>(zero - fl<S>(scale * mid))
+};
+
+// ao::scalar::qparams_from_range<F, Src> (default eps) and QuantizeConstantsOf, lane by lane, operation by
+// operation. lo and hi are ranges as RangeAccumulator::Reduce gives them (NaN canonical).
+template <class F, class Src, class D>
+HWY_INLINE QParamsVecs<D> QParamsFromRanges(D d, hn::Vec<D> lo, hn::Vec<D> hi) {
+  using T = Src;
+  using S = typename F::scale_type;
+  using M = typename F::mapping_type;
+  const float qmin = static_cast<float>(F::quant_min), qmax = static_cast<float>(F::quant_max);
+  const auto eps_t = hn::Set(d, ao::detail::round_to_dtype<T>(ao::detail::affine_default_eps<T>()));
+  QParamsVecs<D> p;
+  if constexpr (F::float_zero_point) {
+    const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
+    auto s = RoundToDtype<T>(d, hn::Div(RoundToDtype<T>(d, hn::Sub(hi, lo)), hn::Set(d, qmax - qmin)));
+    s = AffineMax(d, s, eps_t);
+    const auto z = RoundToDtype<T>(d, hn::Add(lo, NoContract(RoundToDtype<T>(d, hn::Mul(s, hn::Set(d, mid))))));
+    p.scale = RoundToDtype<S>(d, s);
+    p.zero = RoundToDtype<S>(d, z);
+    p.aux = RoundToDtype<S>(d, hn::Sub(p.zero, NoContract(RoundToDtype<S>(d, hn::Mul(p.scale, hn::Set(d, mid))))));
+  } else {
+    const hn::RebindToSigned<D> di;
+    const auto zero = hn::Zero(d);
+    const auto min_neg = AffineMin(d, lo, zero), max_pos = AffineMax(d, hi, zero);
+    hn::Vec<D> s;
+    if constexpr (std::is_same_v<M, ao::mapping::asymmetric>) {
+      s = RoundToDtype<T>(d, hn::Div(RoundToDtype<T>(d, hn::Sub(max_pos, min_neg)), hn::Set(d, qmax - qmin)));
+      s = AffineMax(d, s, eps_t);
+      const auto r = RoundHalfEven(d, RoundToDtype<T>(d, hn::Div(min_neg, s)));
+      const auto q = RoundToDtype<T>(d, hn::Sub(hn::Set(d, qmin), r));
+      // torch.clamp (NaN stays NaN), then int (NaN: 0).
+      const auto c = hn::IfThenElse(hn::Lt(q, hn::Set(d, qmin)), hn::Set(d, qmin),
+                                    hn::IfThenElse(hn::Lt(hn::Set(d, qmax), q), hn::Set(d, qmax), q));
+      p.zero = hn::ConvertTo(d, hn::ConvertTo(di, hn::IfThenZeroElse(hn::IsNaN(c), c)));
+    } else {
+      if constexpr (std::is_same_v<M, ao::mapping::symmetric>) {
+        const float half_range = static_cast<float>(F::quant_max - F::quant_min) / 2.0f;
+        s = RoundToDtype<T>(d, hn::Div(AffineMax(d, hn::Neg(min_neg), max_pos), hn::Set(d, half_range)));
+      } else {
+        const auto smin = RoundToDtype<T>(d, hn::Div(min_neg, hn::Set(d, qmin)));
+        const auto smax = RoundToDtype<T>(d, hn::Div(max_pos, hn::Set(d, qmax)));
+        s = hn::IfThenElse(hn::Gt(smin, smax), smin, smax);
+      }
+      s = AffineMax(d, s, eps_t);
+      p.zero = hn::Set(d, static_cast<float>(F::twice_mid_point / 2));
+    }
+    p.scale = RoundToDtype<S>(d, s);
+    p.aux = RoundToDtype<S>(d, hn::Div(hn::Set(d, 1.0f), p.scale));
+  }
+  return p;
+}
+
+// Quantizes groups [g0, g0 + count) of one row (count <= Lanes(dq)): their ranges (vector reductions), their
+// qparams in one vector pass (stored to scales / zero_points), then their codes.
+template <class F, class Src, class DG, class DQ>
+HWY_INLINE void QuantizeGroupBatch(DG d, DQ dq, const Src* HWY_RESTRICT x, size_t length, size_t count,
+                                   typename F::code_type* HWY_RESTRICT codes, typename F::scale_type* scales,
+                                   typename F::zero_point_type* zero_points) {
+  constexpr size_t kMax = hn::MaxLanes(DQ());
+  HWY_ALIGN float lo[kMax] = {}, hi[kMax] = {};
+  for (size_t k = 0; k < count; ++k) {
+    const ao::scalar::affine_range range = RangeOf(d, x + k * length, length);
+    lo[k] = range.lo;
+    hi[k] = range.hi;
+  }
+  const QParamsVecs<DQ> p = QParamsFromRanges<F, Src>(dq, hn::Load(dq, lo), hn::Load(dq, hi));
+  HWY_ALIGN float scale[kMax], zero[kMax], aux[kMax];
+  hn::Store(p.scale, dq, scale);
+  hn::Store(p.zero, dq, zero);
+  hn::Store(p.aux, dq, aux);
+  // The stored values are exactly representable in their types, so these stores are exact.
+  StoreNF32(dq, p.scale, scales, count);
+  if constexpr (F::float_zero_point) {
+    StoreNF32(dq, p.zero, zero_points, count);
+  } else {
+    for (size_t k = 0; k < count; ++k) zero_points[k] = static_cast<int32_t>(zero[k]);
+  }
+  for (size_t k = 0; k < count; ++k) {
+    affine_group::QuantizeConstants c{};
+    c.scale = scale[k];
+    c.inv_scale = aux[k];
+    c.lo = aux[k];
+    c.zero = zero[k];
+    QuantizeSpan<F, Src>(d, x + k * length, length, c, codes + k * length);
+  }
+}
+
 // The float tag of a granularity's groups: full vectors for per_row / per_tensor; for group<G>, at most the largest
 // power of two dividing G lanes, so that a group is whole vectors.
 template <class G>
@@ -355,12 +462,20 @@ void Quantize(const ao::quantize_task<ao::affine<T, M, G, S, Z>, Src>& t) {
       const size_t length = ao::detail::affine_group_length<F>(1, t.cols);
       auto* scales = t.scales + static_cast<std::ptrdiff_t>(r) * t.scales_stride;
       auto* zero_points = t.zero_points + static_cast<std::ptrdiff_t>(r) * t.zero_points_stride;
-      for (size_t g = 0; g < t.cols / length; ++g) {
-        const Src* xg = x + g * length;
-        const affine_group::Group<F> p = affine_group::GroupOf<F, Src>(ad::RangeOf(d, xg, length));
-        scales[g] = p.qparams.scale;
-        zero_points[g] = p.qparams.zero_point;
-        ad::QuantizeSpan<F, Src>(d, xg, length, p.constants, codes + g * length);
+      if constexpr (std::is_same_v<G, ao::per_row>) {
+        const affine_group::Group<F> p = affine_group::GroupOf<F, Src>(ad::RangeOf(d, x, length));
+        scales[0] = p.qparams.scale;
+        zero_points[0] = p.qparams.zero_point;
+        ad::QuantizeSpan<F, Src>(d, x, length, p.constants, codes);
+      } else {
+        // Many short groups: their qparams are computed Lanes(dq) groups at a time.
+        const hn::ScalableTag<float> dq;
+        const size_t groups = t.cols / length, batch = hn::Lanes(dq);
+        for (size_t g = 0; g < groups; g += batch) {
+          const size_t count = groups - g < batch ? groups - g : batch;
+          ad::QuantizeGroupBatch<F, Src>(d, dq, x + g * length, length, count, codes + g * length, scales + g,
+                                         zero_points + g);
+        }
       }
     }
   }
