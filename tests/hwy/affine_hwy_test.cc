@@ -337,8 +337,12 @@ void CheckBand(Generator<F>& gen, size_t rows, size_t cols, QuantizeFn quantize,
                             : std::ldexp(1.0f + static_cast<float>(gen.Int(0, 4095)) / 4096.0f, gen.Int(-20, 10));
         scales[i] = FromFloat<S>(s);
         if constexpr (F::float_zero_point) {
-          zeros[i] = FromFloat<S>(gen.Int(0, 3) == 0 ? FromBits(kScales[gen.Int(0, 14)])
-                                                     : std::ldexp(static_cast<float>(gen.Int(-5000, 5000)), -8));
+          // Not NaN where the scale is NaN: the oracle's d + z of two NaNs keeps whichever operand the compiler
+          // puts first (its result differs between builds: -O3 vs -fsanitize), so no kernel can match it.
+          float z = gen.Int(0, 3) == 0 ? FromBits(kScales[gen.Int(0, 14)])
+                                       : std::ldexp(static_cast<float>(gen.Int(-5000, 5000)), -8);
+          if (std::isnan(z) && std::isnan(float(scales[i]))) z = 0.25f;
+          zeros[i] = FromFloat<S>(z);
         } else {
           zeros[i] = gen.Int(0, 3) == 0 ? static_cast<int32_t>(gen.Rng()()) : gen.Int(-300, 300);
         }
@@ -398,14 +402,18 @@ void CheckFormat(QuantizeFn quantize, DequantizeFn dequantize, uint32_t seed) {
   });
 }
 
-#define AO_TEST(id, F, T, tname)                                                                               \
-  TEST(AffineHwy, id##tname) {                                                                                 \
-    CheckFormat<AO_UNPAREN F, T>(                                                                              \
-        [](const ao::quantize_task<AO_UNPAREN F, T>& t) { HWY_DYNAMIC_DISPATCH(Quantize##id##tname)            \
-                                                          (t); },     \
-        [](const ao::dequantize_task<AO_UNPAREN F, T>& t) { HWY_DYNAMIC_DISPATCH(Dequantize##id##tname)        \
-                                                            (t); }, \
-        static_cast<uint32_t>(std::hash<std::string>()(#id #tname)));                                          \
+#define AO_TEST(id, F, T, tname)                                      \
+  TEST(AffineHwy, id##tname) {                                        \
+    CheckFormat<AO_UNPAREN F, T>(                                     \
+        [](const ao::quantize_task<AO_UNPAREN F, T>& t) {             \
+          HWY_DYNAMIC_DISPATCH(Quantize##id##tname)                   \
+          (t);                                                        \
+        },                                                            \
+        [](const ao::dequantize_task<AO_UNPAREN F, T>& t) {           \
+          HWY_DYNAMIC_DISPATCH(Dequantize##id##tname)                 \
+          (t);                                                        \
+        },                                                            \
+        static_cast<uint32_t>(std::hash<std::string>()(#id #tname))); \
   }
 #define AO_TEST_ALL(id, F) \
   AO_TEST(id, F, float, F32) AO_TEST(id, F, ao::bfloat16, BF16) AO_TEST(id, F, ao::float16, F16)
