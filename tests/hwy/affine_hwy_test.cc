@@ -8,9 +8,6 @@
 // float, bf16 and fp16 sources and outputs; dequantize also from random bytes, scales and zero points (NaN, inf,
 // negative, zero and subnormal scales included).
 
-// convert-inl.h (not this family's file) has an unused parameter in BF16BitsFromF32; -Werror would stop here.
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "hwy/affine_hwy_test.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep

@@ -183,11 +183,12 @@ using tensor_params_t = typename format_traits<F>::tensor_params;
 template <class F>
 inline constexpr bool has_zero_points_v = !std::is_same_v<zero_point_storage_t<F>, no_zero_point>;
 
-// ao::error unless F accepts a rows x cols matrix (the block, group or tile must divide it).
+// ao::error unless F accepts a rows x cols matrix (the block, group or tile must divide it). An empty matrix
+// (rows or cols 0) is always accepted: it has no values, hence no block to straddle.
 template <class F>
 void check_format_shape(const char* op, std::size_t rows, std::size_t cols) {
   using T = format_traits<F>;
-  if (!T::accepts(rows, cols)) {
+  if (rows != 0 && cols != 0 && !T::accepts(rows, cols)) {
     std::string what = std::string(op) + ": a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix (";
     what += "rows x last dim) does not divide into the format's ";
     what += T::row_multiple > 1 ? std::to_string(T::row_multiple) + " x " + std::to_string(T::col_multiple) + " tiles"
