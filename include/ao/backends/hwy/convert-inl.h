@@ -135,6 +135,7 @@ HWY_INLINE hn::Vec<DF> LoadF32(DF df, const Src* HWY_RESTRICT p) {
 template <class DF, class Src, std::enable_if_t<std::is_same_v<Src, ao::float16>, int> = 0>
 HWY_INLINE hn::Vec<DF> LoadF32(DF df, const Src* HWY_RESTRICT p) {
 #if AO_HWY_HAVE_F16C
+  (void)df;
   const hn::Rebind<::hwy::float16_t, DF> df16;
   const auto f = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const ::hwy::float16_t*>(p)));
   const hn::RebindToUnsigned<DF> du;
