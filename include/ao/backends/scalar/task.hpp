@@ -10,6 +10,7 @@
 // how); NVFP4's two-level scale to a 16-bit output is g * s computed in that dtype (the original dtype).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -22,6 +23,7 @@
 #include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/backends/task.hpp"
 #include "ao/formats/format_traits.hpp"
+#include "ao/layout/bit_packing.hpp"
 
 namespace ao::scalar {
 namespace detail {
@@ -47,24 +49,22 @@ constexpr Dst from_float(float v) noexcept {
   }
 }
 
-// Packs one block's unpacked codes into data (two a byte, element 2i in the low nibble, when 4-bit).
+// One block's codes to and from storage: two a byte, element 2i in the low nibble, when 4-bit (torchao's
+// pack_uint4, ao/layout/bit_packing.hpp); one a byte otherwise.
 template <int ElementsPerByte>
 void pack_codes(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
   if constexpr (ElementsPerByte == 2) {
-    for (std::size_t i = 0; i < n; i += 2) out[i / 2] = static_cast<std::uint8_t>(codes[i] | (codes[i + 1] << 4));
+    layout::pack_nibbles<layout::nibble_order::low_first>(codes, n, out);
   } else {
-    for (std::size_t i = 0; i < n; ++i) out[i] = codes[i];
+    std::copy(codes, codes + n, out);
   }
 }
 template <int ElementsPerByte>
 void unpack_codes(const std::uint8_t* in, std::size_t n, std::uint8_t* codes) {
   if constexpr (ElementsPerByte == 2) {
-    for (std::size_t i = 0; i < n; i += 2) {
-      codes[i] = in[i / 2] & 0x0F;
-      codes[i + 1] = static_cast<std::uint8_t>(in[i / 2] >> 4);
-    }
+    layout::unpack_nibbles<layout::nibble_order::low_first>(in, n, codes);
   } else {
-    for (std::size_t i = 0; i < n; ++i) codes[i] = in[i];
+    std::copy(in, in + n, codes);
   }
 }
 
