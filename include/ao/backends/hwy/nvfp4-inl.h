@@ -36,18 +36,6 @@ HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
 namespace hn = ::hwy::HWY_NAMESPACE;
 
-namespace detail {
-
-// a * b in fp32 with x86's NaN rule written out (a NaN operand, the first one first, comes back quieted), so that
-// it does not depend on how the compiler orders the operands: the oracle's g * s gives g's NaN.
-HWY_INLINE float MulFirstNaN(float a, float b) {
-  if (a != a) return ao::detail::bit_cast<float>(ao::detail::bit_cast<uint32_t>(a) | 0x00400000u);
-  if (b != b) return ao::detail::bit_cast<float>(ao::detail::bit_cast<uint32_t>(b) | 0x00400000u);
-  return a * b;
-}
-
-}  // namespace detail
-
 template <bool G, class Src>
 void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
   using Spec = ao::float4_e2m1fn::spec;
@@ -118,7 +106,7 @@ void Dequantize(const ao::dequantize_task<ao::basic_nvfp4<G>, Dst>& t) {
     Dst* dst = t.dst + static_cast<std::ptrdiff_t>(row) * t.dst_stride;
     for (size_t b = 0; b < blocks; ++b) {
       float s = float(scales[b]);
-      if constexpr (G) s = ao::detail::round_to_dtype<Dst>(detail::MulFirstNaN(g, s));
+      if constexpr (G) s = ao::detail::round_to_dtype<Dst>(ao::detail::torch_multiply(g, s));
       const auto vs = hn::Set(d, s);
       const uint8_t* in = data + b * kN / 2;
       for (size_t i = 0; i < kN; i += lanes) {

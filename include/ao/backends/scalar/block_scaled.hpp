@@ -49,7 +49,7 @@ AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x,
                    : float(float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(254 - scale)));
   constexpr bool plain_cast = std::is_same_v<typename F::scale_rule, scale_rule::rceil>;
   for (int i = 0; i < F::block_size; ++i) {
-    const float y = x[i] * inverse;
+    const float y = ao::detail::torch_multiply(x[i], inverse);
     codes[i] = static_cast<std::uint8_t>(plain_cast ? convert<E, overflow::to_inf_or_nan>(y).bits() : E(y).bits());
   }
   return scale;
@@ -65,7 +65,7 @@ AO_HOST_DEVICE constexpr void dequantize_block(const std::uint8_t* AO_RESTRICT c
   using E = typename F::element_type;
   const float s = ao::detail::round_to_dtype<Out>(float(float8_e8m0fnu::from_bits(scale)));
   for (int i = 0; i < F::block_size; ++i) {
-    const float v = float(E::from_bits(codes[i])) * s;
+    const float v = ao::detail::torch_multiply(float(E::from_bits(codes[i])), s);
     if constexpr (std::is_same_v<Out, float>) {
       out[i] = v;
     } else {

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "ao/backends/scalar/block_scaled.hpp"
+#include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/config.hpp"
 #include "ao/error.hpp"
 #include "ao/formats/nvfp4.hpp"
@@ -88,7 +89,7 @@ AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_REST
 }
 AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
                                                      float global_scale, float* AO_RESTRICT out) noexcept {
-  const float s = global_scale * float(float8_e4m3fn::from_bits(scale));
+  const float s = ao::detail::torch_multiply(global_scale, float(float8_e4m3fn::from_bits(scale)));
   for (int i = 0; i < nvfp4::block_size; ++i) out[i] = float(float4_e2m1fn::from_bits(codes[i])) * s;
 }
 
@@ -109,7 +110,7 @@ AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_REST
 template <class Out, class = std::enable_if_t<std::is_same_v<Out, bfloat16> || std::is_same_v<Out, float16>>>
 AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
                                                      float global_scale, Out* AO_RESTRICT out) noexcept {
-  const float s = float(Out(float(Out(global_scale)) * float(float8_e4m3fn::from_bits(scale))));
+  const float s = float(Out(ao::detail::torch_multiply(float(Out(global_scale)), float(float8_e4m3fn::from_bits(scale)))));
   for (int i = 0; i < nvfp4::block_size; ++i) out[i] = Out(float(float4_e2m1fn::from_bits(codes[i])) * s);
 }
 

@@ -4,9 +4,11 @@
 // result of one +, -, *, / of 16-bit values is exact before that rounding, so this is bit-exact).
 #pragma once
 
+#include <cstdint>
 #include <type_traits>
 
 #include "ao/config.hpp"
+#include "ao/numeric/detail/bits.hpp"
 #include "ao/numeric/bfloat16.hpp"
 #include "ao/numeric/float16.hpp"
 
@@ -26,6 +28,16 @@ AO_HOST_DEVICE constexpr float round_to_dtype(float x) noexcept {
   } else {
     return float(T(x));
   }
+}
+
+// a * b in fp32 with x86's NaN rule written out: a NaN operand comes back quieted, the first one (a) first. torch's
+// CPU kernels multiply the tensor (a) by the scale (b), so a NaN element keeps its own NaN (sign included) even when
+// the scale is NaN too. Written out because a plain `a * b` of two NaNs gives whichever operand the compiler put
+// first, which differs between compilers and optimization levels.
+AO_HOST_DEVICE constexpr float torch_multiply(float a, float b) noexcept {
+  if (a != a) return bit_cast<float>(bit_cast<std::uint32_t>(a) | 0x00400000u);
+  if (b != b) return bit_cast<float>(bit_cast<std::uint32_t>(b) | 0x00400000u);
+  return a * b;
 }
 
 }  // namespace ao::detail
