@@ -167,7 +167,7 @@ void check_empty(const std::array<std::size_t, Rank>& extents, ao::thread_pool& 
 
 TEST(QuantizeApi, EmptyTensorsDoNothing) {
   ao::thread_pool pool(2);
-  ao::for_each_format([&](auto tag) {
+  ao_test::for_each_storage_shape([&](auto tag) {
     using F = typename decltype(tag)::type;
     const std::size_t cm = ao::format_traits<F>::col_multiple;
     check_empty<F, 2>({0, cm}, pool);

@@ -44,7 +44,7 @@ void check_executors(std::size_t rows, std::size_t cols, std::size_t threads) {
 }
 
 TEST(QuantizeApi, ThreadPoolEqualsSequential) {
-  ao::for_each_format([&](auto tag) {
+  for_each_storage_shape([&](auto tag) {
     using F = typename decltype(tag)::type;
     check_executors<F>(1024, 256, 2);
   });
@@ -52,7 +52,7 @@ TEST(QuantizeApi, ThreadPoolEqualsSequential) {
 
 TEST(QuantizeApi, ManySmallTasksStress) {
   // 2048 columns: 32 rows a task (128 for 128 x 128 tiles), so 8 (2) tasks on 4 threads.
-  ao::for_each_format([&](auto tag) {
+  for_each_storage_shape([&](auto tag) {
     using F = typename decltype(tag)::type;
     check_executors<F>(256, 2048, 4);
   });
@@ -151,18 +151,7 @@ void check_all_strides() {
 }
 
 TEST(QuantizeApi, StridedViewsEqualContiguousCopies) {
-  check_all_strides<ao::mxfp4>();
-  check_all_strides<ao::mxfp6_e3m2_rceil>();
-  check_all_strides<ao::mxfp8_e4m3>();
-  check_all_strides<ao::nvfp4_global_scale>();
-  check_all_strides<ao::float8_e4m3_per_tensor>();
-  check_all_strides<ao::float8_e5m2_per_row>();
-  check_all_strides<ao::float8_e4m3_per_block_1x128>();
-  check_all_strides<ao::float8_e4m3_per_block_128x128>();
-  check_all_strides<ao::int8_asymmetric_per_row>();
-  check_all_strides<ao::int8_symmetric_per_tensor>();
-  check_all_strides<ao::int4_asymmetric_group32>();
-  check_all_strides<ao::tinygemm_int4_group128>();
+  for_each_storage_shape([&](auto tag) { check_all_strides<typename decltype(tag)::type>(); });
 }
 
 }  // namespace

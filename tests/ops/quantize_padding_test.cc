@@ -85,7 +85,7 @@ void check_strided_quantized_view() {
 }
 
 TEST(QuantizeApi, StridedQuantizedViews) {
-  ao::for_each_format([&](auto tag) { check_strided_quantized_view<typename decltype(tag)::type>(); });
+  for_each_storage_shape([&](auto tag) { check_strided_quantized_view<typename decltype(tag)::type>(); });
 }
 
 // ---- Padding ----
@@ -153,7 +153,7 @@ void check_padding() {
 }
 
 TEST(QuantizeApi, PadLastDimEqualsZeroPaddedCopy) {
-  ao::for_each_format([&](auto tag) { check_padding<typename decltype(tag)::type>(); });
+  for_each_storage_shape([&](auto tag) { check_padding<typename decltype(tag)::type>(); });
 }
 
 }  // namespace

@@ -1,0 +1,12 @@
+// The float8 formats of the registry in ao_quantize_bench (see quantize_bench.hpp).
+#include "quantize_bench.hpp"
+
+namespace ao_bench {
+
+void register_float8_formats(std::set<roofline_key>& keys) {
+#define AO_BENCH_REGISTER(id, type) register_format<type>(keys);
+  AO_FORMAT_LIST_FLOAT8(AO_BENCH_REGISTER)
+#undef AO_BENCH_REGISTER
+}
+
+}  // namespace ao_bench
