@@ -6,7 +6,8 @@
 //   scale  ao::scalar::float8_scale<F, Src>(amax): the oracle's own scalar expression, once per granule
 //   code   E(clamp(x / scale, -max, max)): a true fp32 division (vdivps, not a reciprocal), then the NaN rules of
 //          the arithmetic written out (torch_cpu: a NaN x, else a NaN scale, propagates; an invalid quotient is
-//          0xFFC00000; torch_cuda: every NaN quotient is 0x7FFFFFFF), NaN passing the clamp, RNE saturating codec
+//          0xFFC00000; torch_cuda: every NaN quotient is 0x7FFFFFFF; only needed when the scale is not finite and
+//          nonzero), then the RNE codec with saturation (the same codes as the clamp, which it replaces)
 //   value  E(code) * scale in fp32 (a NaN code keeps its NaN, the scalar first-operand rule), rounded to Dst
 // Runs of any length (per_row's cols, per_block's C) are whole vectors plus one partial vector.
 
@@ -59,28 +60,39 @@ HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, uin
   const hn::RebindToSigned<DF> di;
   const size_t lanes = hn::Lanes(d);
   const auto vs = hn::Set(d, scale);
-  const auto hi = hn::Set(d, F::max_value);
-  const auto lo = hn::Set(d, -F::max_value);
   // What a NaN quotient is when x is not NaN: the NaN scale, or the invalid quotient's NaN.
   const float other_nan = kCuda ? ao::detail::bit_cast<float>(0x7FFFFFFFu)
                                 : (scale != scale ? scale : ao::detail::bit_cast<float>(0xFFC00000u));
   const auto v_other = hn::Set(d, other_nan);
-  auto code = [&](hn::Vec<DF> v) {
-    auto q = hn::Div(v, vs);
-    if constexpr (kCuda) {
-      q = hn::IfThenElse(hn::IsNaN(q), v_other, q);
-    } else {
-      q = hn::IfThenElse(hn::IsNaN(q), hn::IfThenElse(hn::IsNaN(v), v, v_other), q);
+  // Clamping to +-max and then rounding gives the codes of saturating rounding (rounding is monotone and max is
+  // a code), so the encoder saturates instead of a clamp. With a finite nonzero scale the only NaN quotients are
+  // NaN x, which the division returns as x's NaN on every target: the NaN rules are needed only otherwise.
+  const bool plain = !kCuda && scale == scale && scale != 0.0f && scale - scale == 0.0f;
+  auto run = [&](auto plain_tag) {
+    constexpr bool kPlain = decltype(plain_tag)::value;
+    auto code = [&](hn::Vec<DF> v) {
+      auto q = hn::Div(v, vs);
+      if constexpr (!kPlain) {
+        if constexpr (kCuda) {
+          q = hn::IfThenElse(hn::IsNaN(q), v_other, q);
+        } else {
+          q = hn::IfThenElse(hn::IsNaN(q), hn::IfThenElse(hn::IsNaN(v), v, v_other), q);
+        }
+      }
+      return EncodeExmy<typename E::spec, ao::overflow::saturate>(d, q);
+    };
+    size_t i = 0;
+    for (; i + lanes <= n; i += lanes) StoreCodes<1>(d, code(LoadF32(d, x + i)), out + i);
+    if (i < n) {
+      uint8_t tmp[hn::MaxLanes(DF())];
+      StoreCodes<1>(d, code(LoadNF32(d, x + i, n - i)), tmp);
+      std::memcpy(out + i, tmp, n - i);
     }
-    const auto c = hn::IfThenElse(hn::Lt(q, lo), lo, hn::IfThenElse(hn::Gt(q, hi), hi, q));
-    return EncodeExmy<typename E::spec, E::default_overflow>(d, c);
   };
-  size_t i = 0;
-  for (; i + lanes <= n; i += lanes) StoreCodes<1>(d, code(LoadF32(d, x + i)), out + i);
-  if (i < n) {
-    uint8_t tmp[hn::MaxLanes(DF())];
-    StoreCodes<1>(d, code(LoadNF32(d, x + i, n - i)), tmp);
-    std::memcpy(out + i, tmp, n - i);
+  if (plain) {
+    run(std::true_type{});
+  } else {
+    run(std::false_type{});
   }
   (void)di;
 }

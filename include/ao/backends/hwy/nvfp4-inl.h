@@ -36,10 +36,42 @@ HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
 namespace hn = ::hwy::HWY_NAMESPACE;
 
+namespace detail {
+
+// The block scales of n <= kNvfp4ScaleBatch blocks from their amaxes, a vector at a time (the oracle's scalar
+// expressions lane by lane): s = e4m3(clamp(amax / 6 [/ g], scale_min, scale_max)) into `codes`, and the
+// reciprocal the elements are multiplied by, 1 / s or (1 / g) / s, into `inverse`. `amax` is read up to n rounded
+// up to whole vectors (the caller zero-fills that tail).
+inline constexpr size_t kNvfp4ScaleBatch = 64;
+
+template <bool G>
+HWY_INLINE void Nvfp4Scales(const float* HWY_RESTRICT amax, size_t n, float global_scale,
+                            uint8_t* HWY_RESTRICT codes, float* HWY_RESTRICT inverse) {
+  using S = ao::float8_e4m3fn;
+  const hn::ScalableTag<float> d;
+  const size_t lanes = hn::Lanes(d);
+  const auto six = hn::Set(d, ao::nvfp4::element_max);
+  const auto lo = hn::Set(d, ao::nvfp4::scale_min);
+  const auto hi = hn::Set(d, ao::nvfp4::scale_max);
+  const auto g = hn::Set(d, global_scale);
+  const auto one_over_g = hn::Set(d, G ? 1.0f / global_scale : 1.0f);
+  for (size_t j = 0; j < n; j += lanes) {
+    auto v = hn::Div(hn::LoadU(d, amax + j), six);
+    if constexpr (G) v = hn::Div(v, g);
+    v = hn::IfThenElse(hn::Lt(v, lo), lo, hn::IfThenElse(hn::Gt(v, hi), hi, v));  // NaN passes
+    const auto code = EncodeExmy<typename S::spec, S::default_overflow>(d, v);
+    hn::StoreU(hn::Div(one_over_g, DecodeExmy<typename S::spec>(d, code)), d, inverse + j);
+    StoreCodes<1>(d, code, codes + j);
+  }
+}
+
+}  // namespace detail
+
 template <bool G, class Src>
 void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
   using Spec = ao::float4_e2m1fn::spec;
   constexpr size_t kN = static_cast<size_t>(ao::nvfp4::block_size);
+  constexpr size_t kBatch = detail::kNvfp4ScaleBatch;
   const hn::CappedTag<float, kN> d;
   const hn::RebindToSigned<decltype(d)> di;
   constexpr bool kVectorPack = hn::MaxLanes(decltype(d)()) >= 2;
@@ -53,36 +85,40 @@ void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
     const auto c = hn::IfThenElse(hn::Lt(y, lo), lo, hn::IfThenElse(hn::Gt(y, hi), hi, y));
     return EncodeExmy<Spec, ao::overflow::saturate>(d, c);
   };
+  // Per batch of blocks: the amaxes, then every scale at once (vectorized across blocks), then the codes.
+  HWY_ALIGN float amax[kBatch + hn::MaxLanes(hn::ScalableTag<float>())] = {};
+  HWY_ALIGN float inverse[kBatch + hn::MaxLanes(hn::ScalableTag<float>())];
+  HWY_ALIGN uint8_t scale_codes[kBatch + hn::MaxLanes(hn::ScalableTag<float>())];
+  float g = 1.0f;
+  if constexpr (G) g = t.tensor.global_scale;
   for (size_t row = 0; row < t.rows; ++row) {
     const Src* src = t.src + static_cast<std::ptrdiff_t>(row) * t.src_stride;
     uint8_t* data = t.data + static_cast<std::ptrdiff_t>(row) * t.data_stride;
     ao::float8_e4m3fn* scales = t.scales + static_cast<std::ptrdiff_t>(row) * t.scales_stride;
-    for (size_t b = 0; b < blocks; ++b) {
-      const Src* x = src + b * kN;
-      uint8_t* out = data + b * kN / 2;
-      auto m = hn::Zero(di);
-      for (size_t i = 0; i < kN; i += lanes) m = hn::Max(m, AbsMaxBits(d, LoadF32(d, x + i)));
-      const float block_scale = AbsMaxOfLanes(di, m) / ao::nvfp4::element_max;
-      float r = 0.0f;
-      ao::float8_e4m3fn s;
-      if constexpr (G) {
-        const float g = t.tensor.global_scale;
-        s = ao::float8_e4m3fn(
-            ao::scalar::detail::nvfp4_clamp(block_scale / g, ao::nvfp4::scale_min, ao::nvfp4::scale_max));
-        r = (1.0f / g) / float(s);
-      } else {
-        s = ao::float8_e4m3fn(ao::scalar::detail::nvfp4_clamp(block_scale, ao::nvfp4::scale_min, ao::nvfp4::scale_max));
-        r = 1.0f / float(s);
+    for (size_t b0 = 0; b0 < blocks; b0 += kBatch) {
+      const size_t n = blocks - b0 < kBatch ? blocks - b0 : kBatch;
+      for (size_t j = 0; j < n; ++j) {
+        const Src* x = src + (b0 + j) * kN;
+        auto m = hn::Zero(di);
+        for (size_t i = 0; i < kN; i += lanes) m = hn::Max(m, AbsMaxBits(d, LoadF32(d, x + i)));
+        amax[j] = AbsMaxOfLanes(di, m);
       }
-      scales[b] = s;
-      const auto vr = hn::Set(d, r);
-      if constexpr (kVectorPack) {
-        for (size_t i = 0; i < kN; i += lanes) StoreCodes<2>(d, encode(LoadF32(d, x + i), vr), out + i / 2);
-      } else {
-        for (size_t i = 0; i < kN; i += 2) {
-          const auto c0 = hn::GetLane(encode(LoadF32(d, x + i), vr));
-          const auto c1 = hn::GetLane(encode(LoadF32(d, x + i + 1), vr));
-          out[i / 2] = static_cast<uint8_t>(c0 | (c1 << 4));
+      for (size_t j = n; j < kBatch; ++j) amax[j] = 0.0f;
+      detail::Nvfp4Scales<G>(amax, n, g, scale_codes, inverse);
+      for (size_t j = 0; j < n; ++j) {
+        const size_t b = b0 + j;
+        scales[b] = ao::float8_e4m3fn::from_bits(scale_codes[j]);
+        const Src* x = src + b * kN;
+        uint8_t* out = data + b * kN / 2;
+        const auto vr = hn::Set(d, inverse[j]);
+        if constexpr (kVectorPack) {
+          for (size_t i = 0; i < kN; i += lanes) StoreCodes<2>(d, encode(LoadF32(d, x + i), vr), out + i / 2);
+        } else {
+          for (size_t i = 0; i < kN; i += 2) {
+            const auto c0 = hn::GetLane(encode(LoadF32(d, x + i), vr));
+            const auto c1 = hn::GetLane(encode(LoadF32(d, x + i + 1), vr));
+            out[i / 2] = static_cast<uint8_t>(c0 | (c1 << 4));
+          }
         }
       }
     }
