@@ -69,7 +69,8 @@ using tinygemm_int4_group32 = tinygemm_int4<32>;
 using tinygemm_int4_group128 = tinygemm_int4<128>;
 
 // clang-format off
-// One list per family (each family's kernels compile in a unit of their own), then all of them in id order.
+// One list per family (each family's kernels compile in a unit of their own; affine in two), then all of them in
+// id order.
 #define AO_FORMAT_LIST_MX(X) \
   X(mxfp8_e4m3, ::ao::mxfp8_e4m3) \
   X(mxfp8_e5m2, ::ao::mxfp8_e5m2) \
@@ -103,12 +104,14 @@ using tinygemm_int4_group128 = tinygemm_int4<128>;
   X(float8_e5m2_per_row, ::ao::float8_e5m2_per_row) \
   X(float8_e4m3fnuz_per_row, ::ao::float8_e4m3fnuz_per_row) \
   X(float8_e5m2fnuz_per_row, ::ao::float8_e5m2fnuz_per_row)
-#define AO_FORMAT_LIST_AFFINE(X) \
+#define AO_FORMAT_LIST_AFFINE(X) AO_FORMAT_LIST_AFFINE_8BIT(X) AO_FORMAT_LIST_AFFINE_SUBBYTE(X)
+#define AO_FORMAT_LIST_AFFINE_8BIT(X) \
   X(int8_symmetric_per_row, ::ao::int8_symmetric_per_row) \
   X(int8_asymmetric_per_row, ::ao::int8_asymmetric_per_row) \
   X(int8_symmetric_per_tensor, ::ao::int8_symmetric_per_tensor) \
   X(uint8_asymmetric_per_row, ::ao::uint8_asymmetric_per_row) \
-  X(int8_symmetric_no_clipping_err_per_row, ::ao::int8_symmetric_no_clipping_err_per_row) \
+  X(int8_symmetric_no_clipping_err_per_row, ::ao::int8_symmetric_no_clipping_err_per_row)
+#define AO_FORMAT_LIST_AFFINE_SUBBYTE(X) \
   X(int4_symmetric_group32, ::ao::int4_symmetric_group32) \
   X(int4_asymmetric_group32, ::ao::int4_asymmetric_group32) \
   X(uint4_asymmetric_group64, ::ao::uint4_asymmetric_group64) \
