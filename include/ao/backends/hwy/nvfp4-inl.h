@@ -3,9 +3,9 @@
 // whose operation order ao/formats/nvfp4.hpp spells out) on every Highway target.
 //
 // Per block of 16 (whole vectors): amax as fp32 bits (NaN wins); the e4m3 scale s and the reciprocal r are the
-// oracle's own scalar expressions, once per block (amax / 6, clamp to [2^-6, 448], e4m3 RNE; r = 1 / s or
-// (1 / g) / s); codes are fp4(clamp(x * r, -6, 6)) with NaN passing the clamp (fp4's NaN code is +6, 7), narrowed
-// and nibble-packed. Dequantize: fp4 value * s (fp32), s = e4m3 value or fl32(g * e4m3); to bf16/fp16 the oracle's
+// oracle's expressions (amax / 6, clamp to [2^-6, 448], e4m3 RNE; r = 1 / s or (1 / g) / s), evaluated lane by
+// lane for 64 blocks at a time; codes are fp4(clamp(x * r, -6, 6)) with NaN passing the clamp (fp4 has no NaN:
+// +6, code 7), which is the saturating encoder's code of x * r; narrowed and nibble-packed. Dequantize: fp4 value * s (fp32), s = e4m3 value or fl32(g * e4m3); to bf16/fp16 the oracle's
 // Out(fp4 * Out(Out(g) * e4m3)) (Out(fp4 * e4m3) single level).
 
 #if defined(AO_BACKENDS_HWY_NVFP4_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -77,13 +77,10 @@ void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
   constexpr bool kVectorPack = hn::MaxLanes(decltype(d)()) >= 2;
   const size_t lanes = hn::Lanes(d);
   const size_t blocks = t.cols / kN;
-  const auto hi = hn::Set(d, ao::nvfp4::element_max);
-  const auto lo = hn::Set(d, -ao::nvfp4::element_max);
-  // fp4(clamp(x * r, -6, 6)): NaN passes the clamp (both compares false).
+  // fp4(clamp(x * r, -6, 6)) is the saturating encoder's code of x * r (rounding is monotone and 6 is fp4's max;
+  // a NaN passes the clamp and encodes as +max either way).
   auto encode = [&](hn::Vec<decltype(d)> x, hn::Vec<decltype(d)> r) {
-    const auto y = hn::Mul(x, r);
-    const auto c = hn::IfThenElse(hn::Lt(y, lo), lo, hn::IfThenElse(hn::Gt(y, hi), hi, y));
-    return EncodeExmy<Spec, ao::overflow::saturate>(d, c);
+    return EncodeExmy<Spec, ao::overflow::saturate>(d, hn::Mul(x, r));
   };
   // Per batch of blocks: the amaxes, then every scale at once (vectorized across blocks), then the codes.
   HWY_ALIGN float amax[kBatch + hn::MaxLanes(hn::ScalableTag<float>())] = {};
