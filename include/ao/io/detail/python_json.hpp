@@ -78,7 +78,7 @@ inline std::string python_float_repr(double v) {
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   if (v == 0.0) return std::signbit(v) ? "-0.0" : "0.0";
   // The shortest decimal that reads back as v: digits and the exponent of its first digit.
-  char buf[40];
+  char buf[64];
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*e", precision - 1, v);
     if (std::strtod(buf, nullptr) == v) break;
@@ -107,7 +107,7 @@ inline std::string python_float_repr(double v) {
   } else {
     out += digits.substr(0, 1);
     if (digits.size() > 1) out += "." + digits.substr(1);
-    char ex[8];
+    char ex[16];
     std::snprintf(ex, sizeof ex, "e%c%02d", exponent < 0 ? '-' : '+', exponent < 0 ? -exponent : exponent);
     out += ex;
   }
