@@ -503,7 +503,9 @@ TEST(TorchaoCheckpointErrors, RefusesWhatItCannotRead) {
   expect_refused(rewrite(edit_tensor("fp8row.weight", [](auto& j) { j["_data"]["block_size"] = {1, 256, 1}; })),
                  {"one entry per dim"});
   expect_refused(rewrite(edit_tensor("mxfp8.weight", [](auto& j) { j["_data"]["is_swizzled_scales"] = true; })),
-                 {"is_swizzled_scales is true"});
+                 {"tensor 'mxfp8.weight'", "scale is F8_E8M0 [96, 8], but the attributes imply F8_E8M0 [32, 16]"});
+  expect_refused(rewrite(edit_tensor("fp8row.weight", [](auto& j) { j["_data"]["is_swizzled_scales"] = false; })),
+                 {"unknown attribute 'is_swizzled_scales' of Float8Tensor"});
   expect_refused(rewrite(edit_tensor("mxfp8.weight", [](auto& j) { j["_data"]["elem_dtype"]["_data"] = "int8"; })),
                  {"elem_dtype torch.int8 is not an MX element"});
   expect_refused(rewrite(edit_tensor("int4g32.weight", [](auto& j) { j["_data"]["target_dtype"]["_data"] = "uint4"; })),
@@ -562,6 +564,55 @@ TEST(TorchaoCheckpointErrors, WriterRefuses) {
   ASSERT_EQ(back.other_metadata().size(), 1u);
   EXPECT_EQ(back.other_metadata()[0].second, "pt");
   EXPECT_EQ(back.file().metadata().at("tensor_names"), "[\"mxfp4.weight\", \"lm.bias\"]");
+}
+
+// ---- Swizzled scales: unswizzled on load, swizzled on write (torchao has no such file here: the layout is
+// ao::layout::to_blocked, which the format tests check against torchao's swizzle.* vectors) ----
+
+TEST(TorchaoCheckpoint, SwizzledScales) {
+  const auto interop = io::torchao_checkpoint::open(data_dir() + "/interop_torchao.safetensors");
+  const ao::testing::test_safetensors ref(data_dir() + "/interop_ref.safetensors");
+  auto check = [&](const std::string& name, auto format, std::vector<std::uint64_t> want_shape) {
+    using F = decltype(format);
+    SCOPED_TRACE(name);
+    const auto q = interop.load<F>(name);
+    auto attributes = interop.at(name).attributes;
+    attributes.is_swizzled_scales = true;
+    io::torchao_checkpoint_writer w;
+    w.add(name, q, attributes);
+    const auto b = w.to_bytes();
+    const io::torchao_checkpoint back(io::safetensors_file::from_bytes(b.data(), b.size(), "swizzled"));
+    const auto& t = back.at(name);
+    EXPECT_TRUE(t.attributes.is_swizzled_scales);
+    EXPECT_NE(t.metadata.find("\"is_swizzled_scales\": true"), std::string::npos);
+    const auto* scale = t.component("scale");
+    ASSERT_NE(scale, nullptr);
+    EXPECT_EQ(scale->shape, want_shape);
+    // Byte (r, c) of the row-major scales sits where torchao's to_blocked puts it: tile (r / 128, c / 4), byte
+    // (r % 32) * 16 + (r % 128 / 32) * 4 + c % 4 (numerics spec 1.5).
+    const std::size_t rows = q.rows(), cols = q.view().scale_cols(), col_tiles = (cols + 3) / 4;
+    const auto* s = reinterpret_cast<const std::uint8_t*>(q.scales().data());
+    std::size_t bad = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < cols; ++c) {
+        const std::size_t at = ((r / 128) * col_tiles + c / 4) * 512 + (r % 32) * 16 + (r % 128 / 32) * 4 + c % 4;
+        bad += scale->bytes.data[at] != s[r * cols + c];
+      }
+    }
+    EXPECT_EQ(bad, 0u);
+    const auto again = back.load<F>(name);
+    EXPECT_EQ(again.data(), q.data());
+    EXPECT_TRUE(std::equal(again.scales().begin(), again.scales().end(), q.scales().begin(),
+                           [](auto x, auto y) { return x.bits() == y.bits(); }));
+    // Written back as read: the same file.
+    io::torchao_checkpoint_writer w2;
+    w2.add(name, again, t.attributes);
+    EXPECT_EQ(w2.to_bytes(), b);
+  };
+  check("mxfp8.weight", ao::mxfp8_e4m3{}, {32, 16});   // ceil(96/128)*32 x ceil(256/128)*16
+  check("mxfp4.weight", ao::mxfp4{}, {32, 16});
+  check("nvfp4.weight", ao::nvfp4{}, {32, 64});        // ceil(256/64)*16
+  check("nvfp4g.weight", ao::nvfp4_global_scale{}, {32, 64});
 }
 
 // ---- Python's json.dumps ----

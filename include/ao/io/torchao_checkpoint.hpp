@@ -26,8 +26,9 @@
 // of ao::io::torchao_class (torchao's Int4Tensor, Int4TilePackedTo4dTensor, Int4PlainInt32Tensor and
 // Int4OpaqueTensor included: ao has no reader for their packed layouts); an attribute a class does not have, or
 // a required one missing; an entry that is missing, or of another dtype or shape than the attributes imply; a
-// block_size that does not tile the shape; swizzled scales; affine codes outside the target range; an entry that
-// belongs to no tensor of "tensor_names".
+// block_size that does not tile the shape; swizzled scales of a tensor that is not 2-D; affine codes outside the
+// target range; an entry that belongs to no tensor of "tensor_names". Swizzled MX / NVFP4 scales (2-D) are
+// unswizzled on load and swizzled again on write.
 #pragma once
 
 #include <algorithm>
@@ -431,8 +432,9 @@ class torchao_checkpoint {
         if (const json* v = get("activation_quantization")) a.activation_quantization = *v;
       }
     }
-    if (a.is_swizzled_scales) {
-      fail(tname, "is_swizzled_scales is true: ao holds row-major scales and does not unswizzle (not supported)");
+    if (a.is_swizzled_scales && t.shape.size() != 2) {
+      fail(tname, "swizzled scales of a " + std::to_string(t.shape.size()) +
+                      "-D tensor: ao unswizzles those of 2-D tensors only");
     }
     const std::uint64_t rows = t.rows(), cols = t.cols();
     if (s.block_cols == 0 || cols % s.block_cols != 0 || (s.block_rows != 0 && rows % s.block_rows != 0)) {
@@ -444,7 +446,8 @@ class torchao_checkpoint {
     // Every component's dtype and shape.
     const std::vector<std::uint64_t> scale_shape = detail::torchao_scale_shape(s, t.shape);
     check_entry(tname, "qdata", qdata, detail::torchao_qdata_dtype(s), detail::torchao_qdata_shape(s, t.shape));
-    check_entry(tname, "scale", scale, s.scale_dtype, scale_shape);
+    check_entry(tname, "scale", scale, s.scale_dtype,
+                a.is_swizzled_scales ? detail::torchao_swizzled_scale_shape(s, t.shape) : scale_shape);
     for (const auto& c : t.components) {
       if (c.attribute == "zero_point") {
         if (c.entry.dtype != io::dtype::i8 && c.entry.dtype != io::dtype::i32) {

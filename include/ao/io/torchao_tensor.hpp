@@ -15,7 +15,8 @@
 //
 // How ao holds each class (torchao's storage -> ao's):
 //   MXTensor                 qdata, scale (F8_E8M0 [.., K/block])   -> block_scaled<E, block<B>, e8m0, rule>: the
-//                            same bytes (fp8 one a byte, fp6 one a byte in bits 0-5, fp4 two a byte low nibble first)
+//                            same bytes (fp8 one a byte, fp6 one a byte in bits 0-5, fp4 two a byte low nibble first);
+//                            swizzled scales (is_swizzled_scales, 2-D) are unswizzled to row-major
 //   NVFP4Tensor              qdata, scale (F8_E4M3), per_tensor_scale (F32 [], optional) -> nvfp4 / nvfp4_global_scale:
 //                            the same bytes; the global scale as the tensor's fp32 global scale
 //   Float8Tensor             qdata (F8_*), scale (F32, torchao's keepdim shape) -> float8_scaled<E, G>: the same bytes
@@ -50,6 +51,7 @@
 #include "ao/io/safetensors_dtype.hpp"
 #include "ao/io/safetensors_reader.hpp"
 #include "ao/io/torchao_storage.hpp"
+#include "ao/layout/scale_swizzle.hpp"
 #include "ao/tensor.hpp"
 
 namespace ao::io {
@@ -104,7 +106,9 @@ struct torchao_attributes {
   // KernelPreference member name (MX, Float8), "" for JSON null. torchao_default_attributes sets torchao's
   // default: "EMULATED" for MX (what to_mx gives), "AUTO" for Float8.
   std::string kernel_preference;
-  bool is_swizzled_scales = false;  // MX, NVFP4: ao holds row-major scales; true is refused (not converted)
+  // MX, NVFP4: scales in the 128x4 swizzled layout (torchao's to_blocked, ao/layout/scale_swizzle.hpp) in the
+  // file; ao holds them row-major (unswizzled on load, swizzled again on write). 2-D tensors only.
+  bool is_swizzled_scales = false;
   bool use_triton_kernel = false;   // NVFP4
   // Activation settings and the FP8 matmul config, which ao does not interpret: kept as JSON, null by default.
   nlohmann::ordered_json act_quant_kwargs;         // MX, NVFP4, Float8, Int8
@@ -213,6 +217,14 @@ inline std::vector<std::uint64_t> torchao_scale_shape(const torchao_storage& s, 
   std::vector<std::uint64_t> out(shape.size());
   for (std::size_t i = 0; i < shape.size(); ++i) out[i] = b[i] == 0 ? 0 : shape[i] / b[i];
   return out;
+}
+
+// The scale shape torchao stores for swizzled scales of a 2-D rows x K tensor: (R / 4, C4 * 4), R and C4 the
+// scale rows and cols padded to the 128 x 4 tiles (MX: ceil(M/128)*32 x ceil(K/128)*16; NVFP4 ceil(K/64)*16).
+inline std::vector<std::uint64_t> torchao_swizzled_scale_shape(const torchao_storage& s,
+                                                               const std::vector<std::uint64_t>& shape) {
+  const std::uint64_t rows = shape.size() == 2 ? shape[0] : 0, cols = s.block_cols ? shape.back() / s.block_cols : 0;
+  return {layout::swizzled_rows(rows) / 4, layout::swizzled_cols(cols) * 4};
 }
 
 // The qdata entry's dtype and shape.
@@ -432,14 +444,22 @@ quantized_tensor<F> to_quantized(const torchao_tensor& t) {
   }
   std::vector<std::size_t> shape(t.shape.begin(), t.shape.end());
   quantized_tensor<F> q = quantized_tensor<F>::allocate(shape);
+  using scale_type = typename quantized_tensor<F>::scale_type;
   const tensor_entry* qdata = t.component("qdata");
   const tensor_entry* scale = t.component("scale");
-  if (qdata == nullptr || scale == nullptr || qdata->bytes.size != q.data().size() ||
-      scale->bytes.size != q.scales().size() * sizeof(typename quantized_tensor<F>::scale_type)) {
+  const bool swizzled = t.attributes.is_swizzled_scales;
+  const std::size_t srows = q.view().scale_rows(), scols = q.view().scale_cols();
+  const std::size_t scale_bytes = swizzled ? layout::swizzled_size(srows, scols) : q.scales().size() * sizeof(scale_type);
+  if (qdata == nullptr || scale == nullptr || qdata->bytes.size != q.data().size() || scale->bytes.size != scale_bytes ||
+      (swizzled && sizeof(scale_type) != 1)) {
     throw ao::error(where + "the qdata / scale bytes do not match the shape " + detail::torchao_shape_string(t.shape));
   }
   if (!q.data().empty()) std::memcpy(q.data().data(), qdata->bytes.data, qdata->bytes.size);
-  if (!q.scales().empty()) std::memcpy(q.scales().data(), scale->bytes.data, scale->bytes.size);
+  if (swizzled) {
+    layout::from_blocked(scale->bytes.data, srows, scols, reinterpret_cast<std::uint8_t*>(q.scales().data()));
+  } else if (!q.scales().empty()) {
+    std::memcpy(q.scales().data(), scale->bytes.data, scale->bytes.size);
+  }
   if constexpr (detail::torchao_int_zero_points_v<F>) {
     auto& zp = q.zero_points();
     if (const tensor_entry* z = t.component("zero_point")) {
@@ -494,10 +514,22 @@ std::vector<torchao_entry> flatten(const std::string& name, const quantized_tens
       e.shape = detail::torchao_qdata_shape(s, shape);
       e.bytes = q.data();
     } else if (attribute == "scale") {
+      using scale_type = typename quantized_tensor<F>::scale_type;
       e.dtype = s.scale_dtype;
-      e.shape = scale_shape;
-      e.bytes.resize(q.scales().size() * sizeof(typename quantized_tensor<F>::scale_type));
-      if (!e.bytes.empty()) std::memcpy(e.bytes.data(), q.scales().data(), e.bytes.size());
+      if (a.is_swizzled_scales) {
+        const bool mx_or_nvfp4 = s.family == torchao_storage_family::block_scaled || s.family == torchao_storage_family::nvfp4;
+        if (!mx_or_nvfp4 || shape.size() != 2 || sizeof(scale_type) != 1) {
+          throw ao::error(where + "swizzled scales are those of a 2-D MX or NVFP4 tensor");
+        }
+        const std::size_t srows = q.view().scale_rows(), scols = q.view().scale_cols();
+        e.shape = detail::torchao_swizzled_scale_shape(s, shape);
+        e.bytes.resize(layout::swizzled_size(srows, scols));
+        layout::to_blocked(reinterpret_cast<const std::uint8_t*>(q.scales().data()), srows, scols, e.bytes.data());
+      } else {
+        e.shape = scale_shape;
+        e.bytes.resize(q.scales().size() * sizeof(scale_type));
+        if (!e.bytes.empty()) std::memcpy(e.bytes.data(), q.scales().data(), e.bytes.size());
+      }
     } else if (attribute == "per_tensor_scale") {
       e.dtype = io::dtype::f32;
       e.bytes.resize(4);
