@@ -122,10 +122,10 @@ void Quantize(const ao::quantize_task<ao::block_scaled<E, B, S, R>, Src>& t) {
         // 2^(127 - scale): the e8m0 value of byte 254 - scale; NaN for 255.
         const auto inverse = hn::Set(d, detail::E8M0Value(byte == 255 ? 255u : 254u - byte));
         if constexpr (kVectorPack) {
-          if (byte != 255) {  // no NaN in the block (its amax would be NaN) and a finite inverse
+          if (byte != 255) {  // no NaN or inf in the block (its amax would be one), so every y is finite
             for (size_t i = 0; i < kN; i += lanes) {
               const auto y = hn::Mul(LoadF32(d, x + i), inverse);
-              StoreCodes<kEpb>(d, EncodeExmy<Spec, kOverflow>(d, y), out + i / kEpb);
+              StoreCodes<kEpb>(d, EncodeExmy<Spec, kOverflow, true>(d, y), out + i / kEpb);
             }
           } else {
             for (size_t i = 0; i < kN; i += lanes) {

@@ -65,6 +65,21 @@ struct ExmyConstants {
   static constexpr int kMaxTop = static_cast<int>(L::field_all_ones) - L::bias + 1;
 };
 
+// NaN lanes (|v| bits above inf) get the spec's NaN code (with the sign where it has one; +max without NaN).
+template <class Spec, class DI>
+HWY_INLINE hn::Vec<DI> ExmyNaNCode(DI di, hn::Vec<DI> a, hn::Vec<DI> code_sign, hn::Vec<DI> code) {
+  using C = ExmyConstants<Spec>;
+  using L = typename C::L;
+  const auto is_nan = hn::Gt(a, hn::Set(di, 0x7F800000));
+  if constexpr (L::nan == ao::nan_encoding::negative_zero) {
+    return hn::IfThenElse(is_nan, hn::Set(di, C::kNanCode), code);
+  } else if constexpr (L::has_nan) {
+    return hn::IfThenElse(is_nan, hn::Or(code_sign, hn::Set(di, C::kNanCode)), code);
+  } else {
+    return hn::IfThenElse(is_nan, hn::Set(di, C::kMaxCode), code);  // no NaN: +max, as the scalar codec
+  }
+}
+
 }  // namespace detail
 
 template <class Spec>
@@ -74,8 +89,9 @@ inline constexpr bool kExmyVectorizable =
     ao::detail::exmy_layout<Spec>::min_exponent + 23 - Spec::mantissa_bits <= 127 &&
     detail::ExmyConstants<Spec>::kMaxTop <= 127;
 
-// Codes of fp32 lanes (RNE, overflow O) in the low bits of i32 lanes.
-template <class Spec, ao::overflow O, class DF>
+// Codes of fp32 lanes (RNE, overflow O) in the low bits of i32 lanes. kFinite: the caller guarantees that no lane
+// is NaN or infinite (an MX block whose scale is not NaN, say), which saves the operations that handle them.
+template <class Spec, ao::overflow O, bool kFinite = false, class DF>
 HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> EncodeExmy(DF df, hn::Vec<DF> v) {
   static_assert(kExmyVectorizable<Spec>, "EncodeExmy: this spec has no vector codec (see kExmyVectorizable)");
   using C = detail::ExmyConstants<Spec>;
@@ -83,43 +99,45 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> EncodeExmy(DF df, hn::Vec<DF> v) {
   const hn::RebindToSigned<DF> di;
   const auto bits = hn::BitCast(di, v);
   const auto a = hn::And(bits, hn::Set(di, 0x7FFFFFFF));  // |v| as bits
-  // Normal range: |v| clamped below inf so that the add cannot wrap; anything rounding past max_code overflows.
-  const auto a_c = hn::Min(a, hn::Set(di, 0x7F7FFFFF));
+  // Normal range: |v| clamped below inf so that the add cannot wrap (finite lanes need no clamp); one add rounds
+  // to nearest even and rebiases: (a + half - 1 + lsb - (rebias << shift)) >> shift. Anything past max_code
+  // overflows. (Below the normal range the result is unused, so the rebias may make it negative.)
+  const auto a_c = kFinite ? a : hn::Min(a, hn::Set(di, 0x7F7FFFFF));
   const auto lsb = C::kM > 0 ? hn::And(hn::ShiftRight<C::kShift>(a_c), hn::Set(di, 1)) : hn::Set(di, 1);
-  const auto rounded = hn::Add(hn::Add(a_c, hn::Set(di, (int32_t{1} << (C::kShift - 1)) - 1)), lsb);
-  const auto normal = hn::Sub(hn::ShiftRight<C::kShift>(rounded), hn::Set(di, static_cast<int32_t>(C::kRebias)));
+  constexpr int32_t kRoundAndRebias =
+      static_cast<int32_t>((uint32_t{1} << (C::kShift - 1)) - 1u - (C::kRebias << C::kShift));
+  const auto normal = hn::ShiftRight<C::kShift>(hn::Add(hn::Add(a_c, hn::Set(di, kRoundAndRebias)), lsb));
   // Subnormal range: the magic-number addition rounds in the FPU.
   const auto magic = hn::BitCast(df, hn::Set(di, static_cast<int32_t>(C::kMagic)));
   const auto sub = hn::Sub(hn::BitCast(di, hn::Add(hn::BitCast(df, a), magic)), hn::BitCast(di, magic));
   auto mag = hn::IfThenElse(hn::Lt(a, hn::Set(di, static_cast<int32_t>(C::kLo))), sub, normal);
-  const auto over = hn::Gt(mag, hn::Set(di, C::kMaxCode));
   // The code's sign bit: fp32 bit 31 moved to bit E + M (logical shift of the unsigned bits).
   const hn::RebindToUnsigned<DF> du;
   const auto code_sign = hn::BitCast(di, hn::ShiftLeft<L::E + L::M>(hn::ShiftRight<31>(hn::BitCast(du, bits))));
   constexpr bool kFnuz = L::nan == ao::nan_encoding::negative_zero;
   if constexpr (O == ao::overflow::saturate) {
-    mag = hn::IfThenElse(over, hn::Set(di, C::kMaxCode), mag);
-  } else if constexpr (L::has_inf) {
-    mag = hn::IfThenElse(over, hn::Set(di, C::kInfinityCode), mag);
-  } else if constexpr (L::nan == ao::nan_encoding::all_ones) {
-    mag = hn::IfThenElse(over, hn::Set(di, C::kNanCode), mag);
-  } else if constexpr (!kFnuz) {
-    mag = hn::IfThenElse(over, hn::Set(di, C::kMaxCode), mag);
-  }
-  auto code = hn::Or(mag, code_sign);
-  if constexpr (kFnuz) {
-    code = hn::IfThenElse(hn::Eq(mag, hn::Zero(di)), hn::Zero(di), code);  // the only zero is +0
-    if constexpr (O != ao::overflow::saturate) code = hn::IfThenElse(over, hn::Set(di, C::kNanCode), code);
-  }
-  const auto is_nan = hn::Gt(a, hn::Set(di, 0x7F800000));
-  if constexpr (kFnuz) {
-    code = hn::IfThenElse(is_nan, hn::Set(di, C::kNanCode), code);
-  } else if constexpr (L::has_nan) {
-    code = hn::IfThenElse(is_nan, hn::Or(code_sign, hn::Set(di, C::kNanCode)), code);
+    mag = hn::Min(mag, hn::Set(di, C::kMaxCode));
+    auto code = hn::Or(mag, code_sign);
+    if constexpr (kFnuz) code = hn::IfThenElse(hn::Eq(mag, hn::Zero(di)), hn::Zero(di), code);  // only +0
+    if constexpr (!kFinite) code = detail::ExmyNaNCode<Spec>(di, a, code_sign, code);
+    return code;
   } else {
-    code = hn::IfThenElse(is_nan, hn::Set(di, C::kMaxCode), code);  // no NaN: +max, as the scalar codec
+    const auto over = hn::Gt(mag, hn::Set(di, C::kMaxCode));
+    if constexpr (L::has_inf) {
+      mag = hn::IfThenElse(over, hn::Set(di, C::kInfinityCode), mag);
+    } else if constexpr (L::nan == ao::nan_encoding::all_ones) {
+      mag = hn::IfThenElse(over, hn::Set(di, C::kNanCode), mag);
+    } else if constexpr (!kFnuz) {
+      mag = hn::IfThenElse(over, hn::Set(di, C::kMaxCode), mag);
+    }
+    auto code = hn::Or(mag, code_sign);
+    if constexpr (kFnuz) {
+      code = hn::IfThenElse(hn::Eq(mag, hn::Zero(di)), hn::Zero(di), code);  // the only zero is +0
+      code = hn::IfThenElse(over, hn::Set(di, C::kNanCode), code);
+    }
+    if constexpr (!kFinite) code = detail::ExmyNaNCode<Spec>(di, a, code_sign, code);
+    return code;
   }
-  return code;
 }
 
 // The exact fp32 values of codes in the low bits of i32 lanes (higher bits ignored).
@@ -150,6 +168,23 @@ HWY_INLINE hn::Vec<DF> DecodeExmy(DF df, hn::Vec<hn::RebindToSigned<DF>> codes) 
     result = hn::IfThenElse(hn::Eq(code, hn::Set(di, C::kNanCode)), hn::Set(di, 0x7FC00000), result);
   }
   return hn::BitCast(df, result);
+}
+
+// DecodeExmy with torch's NaN bits (ao::detail::torch_value): a NaN code's sign and mantissa stay in the fp32
+// NaN (sign | 0x7FC00000 | mantissa << (23 - M)); other codes, fnuz types and types without NaN as DecodeExmy.
+template <class Spec, class DF>
+HWY_INLINE hn::Vec<DF> DecodeExmyTorch(DF df, hn::Vec<hn::RebindToSigned<DF>> codes) {
+  using L = ao::detail::exmy_layout<Spec>;
+  const auto v = DecodeExmy<Spec>(df, codes);
+  if constexpr (L::nan == ao::nan_encoding::all_ones || L::nan == ao::nan_encoding::ieee) {
+    const hn::RebindToSigned<DF> di;
+    using C = detail::ExmyConstants<Spec>;
+    const auto payload = hn::ShiftLeft<23 - L::M>(hn::And(codes, hn::Set(di, static_cast<int32_t>(L::mantissa_mask))));
+    const auto sign = hn::ShiftLeft<C::kSignShift>(hn::And(codes, hn::Set(di, C::kSignMask)));
+    const auto nan = hn::Or(hn::Or(sign, payload), hn::Set(di, 0x7FC00000));
+    return hn::IfThenElse(hn::IsNaN(v), hn::BitCast(df, nan), v);
+  }
+  return v;
 }
 
 // ---- Code storage (torchao's): one code a byte, or two a byte with element 2i in the low nibble ----
