@@ -19,9 +19,8 @@
 // The global scale (torchao's per_tensor_amax_to_scale) is g = fp32(amax_tensor) / 2688.0f (2688 = 448 * 6).
 // Dequantization (NVFP4Tensor.to_dtype via get_hp_scales): value = fp4(code) * fl32(g * float(s)), the product
 // g * s rounded to fp32 first; fp4(code) * float(s) without g (exact). Quantize uses (1/g)/s and dequantize g*s:
-// they are not exact inverses. To bf16 (a tensor quantized from bf16, 0-dim g as torchao computes it), torchao
-// rounds the combined scale to bf16 first, with g cast to bf16 before the product: bf16(fp4 * bf16(bf16(g) * s))
-// (ao/backends/scalar/nvfp4.hpp says why).
+// they are not exact inverses. To bf16 or fp16 (a tensor quantized from that dtype) the same fp32 value, rounded
+// once: bf16(fp4 * fl32(g * s)), as torchao's checkpoints show (ao/backends/scalar/nvfp4.hpp).
 // Edge cases, torchao's values: an all-zero block gets scale byte 0x08 (2^-6) and codes 0; a block holding +-inf
 // gets scale 448 (0x7E), the infinity code +-6 and the others ~0; a block holding NaN gets scale 0x7F (NaN) and
 // unspecified codes in torchao (its fp4 converter gives a payload-dependent code); ao's are +6 (code 7, the fp4

@@ -52,9 +52,9 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> Float8AbsMaxRun(DF d, const Src* x, s
   return m;
 }
 
-// Codes of n values of a row sharing one scale.
+// Codes of n values of a row sharing one scale. finite_input: the caller knows every x is finite (their amax is).
 template <class F, class DF, class Src>
-HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, uint8_t* out) {
+HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, bool finite_input, uint8_t* out) {
   using E = typename F::element_type;
   constexpr bool kCuda = std::is_same_v<typename F::arithmetic, ao::float8_arithmetic::torch_cuda>;
   const hn::RebindToSigned<DF> di;
@@ -65,9 +65,9 @@ HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, uin
                                 : (scale != scale ? scale : ao::detail::bit_cast<float>(0xFFC00000u));
   const auto v_other = hn::Set(d, other_nan);
   // Clamping to +-max and then rounding gives the codes of saturating rounding (rounding is monotone and max is
-  // a code), so the encoder saturates instead of a clamp. With a finite nonzero scale the only NaN quotients are
-  // NaN x, which the division returns as x's NaN on every target: the NaN rules are needed only otherwise.
-  const bool plain = !kCuda && scale == scale && scale != 0.0f && scale - scale == 0.0f;
+  // a code), so the encoder saturates instead of a clamp. With finite x and a finite nonzero scale every quotient
+  // is finite ("plain"): the NaN rules and the encoder's NaN/inf handling are needed only otherwise.
+  const bool plain = finite_input && scale == scale && scale != 0.0f && scale - scale == 0.0f;
   auto run = [&](auto plain_tag) {
     constexpr bool kPlain = decltype(plain_tag)::value;
     auto code = [&](hn::Vec<DF> v) {
@@ -79,7 +79,7 @@ HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, uin
           q = hn::IfThenElse(hn::IsNaN(q), hn::IfThenElse(hn::IsNaN(v), v, v_other), q);
         }
       }
-      return EncodeExmy<typename E::spec, ao::overflow::saturate>(d, q);
+      return EncodeExmy<typename E::spec, ao::overflow::saturate, kPlain>(d, q);
     };
     size_t i = 0;
     for (; i + lanes <= n; i += lanes) StoreCodes<1>(d, code(LoadF32(d, x + i)), out + i);
@@ -107,7 +107,7 @@ HWY_INLINE void Float8DequantizeRun(DF d, const uint8_t* in, size_t n, float sca
   // A NaN value keeps its NaN, else a NaN scale comes back quieted: x86's rule for value * scale with the operands
   // in torch's order (tensor first).
   auto value = [&](hn::Vec<decltype(di)> codes) {
-    const auto v = DecodeExmy<typename E::spec>(d, codes);
+    const auto v = DecodeExmyTorch<typename E::spec>(d, codes);
     return hn::IfThenElse(hn::IsNaN(v), v, hn::Mul(v, vs));
   };
   size_t i = 0;
@@ -142,14 +142,15 @@ void Quantize(const ao::quantize_task<ao::float8_scaled<E, G, C, A>, Src>& t) {
     auto data_row = [&](size_t r) { return t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride; };
     if constexpr (std::is_same_v<G, ao::per_tensor>) {
       for (size_t r = 0; r < t.rows; ++r)
-        detail::Float8QuantizeRun<F>(d, src_row(r), t.cols, t.tensor.scale, data_row(r));
+        // (The scale is a tensor parameter here: nothing says this run's values are finite.)
+        detail::Float8QuantizeRun<F>(d, src_row(r), t.cols, t.tensor.scale, false, data_row(r));
     } else if constexpr (std::is_same_v<G, ao::per_row>) {
       if (t.cols == 0) return;
       for (size_t r = 0; r < t.rows; ++r) {
         const float amax = AbsMaxOfLanes(di, detail::Float8AbsMaxRun(d, src_row(r), t.cols, hn::Zero(di)));
         const float scale = ao::scalar::float8_scale<F, Src>(amax);
         t.scales[static_cast<std::ptrdiff_t>(r) * t.scales_stride] = scale;
-        detail::Float8QuantizeRun<F>(d, src_row(r), t.cols, scale, data_row(r));
+        detail::Float8QuantizeRun<F>(d, src_row(r), t.cols, scale, amax - amax == 0.0f, data_row(r));
       }
     } else {
       static_assert(detail::Float8Tile<G>::kPerBlock, "float8_scaled: per_tensor, per_row or per_block<R, C>");
@@ -159,10 +160,12 @@ void Quantize(const ao::quantize_task<ao::float8_scaled<E, G, C, A>, Src>& t) {
         for (size_t c0 = 0; c0 + kC <= t.cols; c0 += kC) {
           auto m = hn::Zero(di);
           for (size_t i = 0; i < kR; ++i) m = detail::Float8AbsMaxRun(d, src_row(r0 + i) + c0, kC, m);
-          const float scale = ao::scalar::float8_scale<F, Src>(AbsMaxOfLanes(di, m));
+          const float amax = AbsMaxOfLanes(di, m);
+          const float scale = ao::scalar::float8_scale<F, Src>(amax);
           scales[c0 / kC] = scale;
+          const bool finite = amax - amax == 0.0f;
           for (size_t i = 0; i < kR; ++i) {
-            detail::Float8QuantizeRun<F>(d, src_row(r0 + i) + c0, kC, scale, data_row(r0 + i) + c0);
+            detail::Float8QuantizeRun<F>(d, src_row(r0 + i) + c0, kC, scale, finite, data_row(r0 + i) + c0);
           }
         }
       }

@@ -5,8 +5,8 @@
 // Per block of 16 (whole vectors): amax as fp32 bits (NaN wins); the e4m3 scale s and the reciprocal r are the
 // oracle's expressions (amax / 6, clamp to [2^-6, 448], e4m3 RNE; r = 1 / s or (1 / g) / s), evaluated lane by
 // lane for 64 blocks at a time; codes are fp4(clamp(x * r, -6, 6)) with NaN passing the clamp (fp4 has no NaN:
-// +6, code 7), which is the saturating encoder's code of x * r; narrowed and nibble-packed. Dequantize: fp4 value * s (fp32), s = e4m3 value or fl32(g * e4m3); to bf16/fp16 the oracle's
-// Out(fp4 * Out(Out(g) * e4m3)) (Out(fp4 * e4m3) single level).
+// +6, code 7), which is the saturating encoder's code of x * r; narrowed and nibble-packed. Dequantize: fp4 value
+// * s (fp32), s = e4m3 value or fl32(g * e4m3), rounded once to Dst (torchao's to_dtype).
 
 #if defined(AO_BACKENDS_HWY_NVFP4_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef AO_BACKENDS_HWY_NVFP4_INL_H_
@@ -109,7 +109,14 @@ void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
         uint8_t* out = data + b * kN / 2;
         const auto vr = hn::Set(d, inverse[j]);
         if constexpr (kVectorPack) {
-          for (size_t i = 0; i < kN; i += lanes) StoreCodes<2>(d, encode(LoadF32(d, x + i), vr), out + i / 2);
+          if (amax[j] - amax[j] == 0.0f && inverse[j] - inverse[j] == 0.0f) {  // finite x and r: finite products
+            for (size_t i = 0; i < kN; i += lanes) {
+              const auto y = hn::Mul(LoadF32(d, x + i), vr);
+              StoreCodes<2>(d, EncodeExmy<Spec, ao::overflow::saturate, true>(d, y), out + i / 2);
+            }
+          } else {
+            for (size_t i = 0; i < kN; i += lanes) StoreCodes<2>(d, encode(LoadF32(d, x + i), vr), out + i / 2);
+          }
         } else {
           for (size_t i = 0; i < kN; i += 2) {
             const auto c0 = hn::GetLane(encode(LoadF32(d, x + i), vr));
@@ -132,14 +139,14 @@ void Dequantize(const ao::dequantize_task<ao::basic_nvfp4<G>, Dst>& t) {
   const size_t lanes = hn::Lanes(d);
   const size_t blocks = t.cols / kN;
   float g = 1.0f;
-  if constexpr (G) g = ao::detail::round_to_dtype<Dst>(t.tensor.global_scale);  // Out(g) (identity for fp32)
+  if constexpr (G) g = t.tensor.global_scale;
   for (size_t row = 0; row < t.rows; ++row) {
     const uint8_t* data = t.data + static_cast<std::ptrdiff_t>(row) * t.data_stride;
     const ao::float8_e4m3fn* scales = t.scales + static_cast<std::ptrdiff_t>(row) * t.scales_stride;
     Dst* dst = t.dst + static_cast<std::ptrdiff_t>(row) * t.dst_stride;
     for (size_t b = 0; b < blocks; ++b) {
       float s = float(scales[b]);
-      if constexpr (G) s = ao::detail::round_to_dtype<Dst>(ao::detail::torch_multiply(g, s));
+      if constexpr (G) s = ao::detail::torch_multiply(g, s);  // fl32(g * s) for every Dst
       const auto vs = hn::Set(d, s);
       const uint8_t* in = data + b * kN / 2;
       for (size_t i = 0; i < kN; i += lanes) {

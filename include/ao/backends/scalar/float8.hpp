@@ -110,7 +110,8 @@ AO_HOST_DEVICE constexpr std::uint8_t quantize_value(float x, float scale) noexc
 // ao::float16) and returned as float: torchao's dequantize(output_dtype), whose default is the input's dtype.
 template <class F, class Output = float>
 AO_HOST_DEVICE constexpr float dequantize_value(std::uint8_t code, float scale) noexcept {
-  return ao::detail::round_to_dtype<Output>(ao::detail::torch_multiply(float(F::element_type::from_bits(code)), scale));
+  return ao::detail::round_to_dtype<Output>(
+      ao::detail::torch_multiply(ao::detail::torch_value<typename F::element_type>(code), scale));
 }
 
 // Quantizes n values that share one scale (a row under per_row, a 1 x C block under per_block<1, C>, a whole

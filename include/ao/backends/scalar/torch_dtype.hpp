@@ -9,6 +9,7 @@
 
 #include "ao/config.hpp"
 #include "ao/numeric/detail/bits.hpp"
+#include "ao/numeric/exmy_spec.hpp"
 #include "ao/numeric/bfloat16.hpp"
 #include "ao/numeric/float16.hpp"
 
@@ -38,6 +39,26 @@ AO_HOST_DEVICE constexpr float torch_multiply(float a, float b) noexcept {
   if (a != a) return bit_cast<float>(bit_cast<std::uint32_t>(a) | 0x00400000u);
   if (b != b) return bit_cast<float>(bit_cast<std::uint32_t>(b) | 0x00400000u);
   return a * b;
+}
+
+// The fp32 value of an element code as torch's casts give it (Tensor.to(torch.float32) of a float8 tensor):
+// float(E::from_bits(code)), except that a NaN code keeps its sign and mantissa bits in the fp32 NaN (mantissa at
+// the top of fp32's, quiet bit set, as any arithmetic on it leaves it): e4m3fn's 0x7F is 0x7FF00000, e5m2's 0xFD
+// is 0xFFE00000, where ao's decode gives the canonical quiet NaN. fnuz types (one NaN, 0x80) and types without
+// NaN are unchanged. FP8's dequantize uses it: torchao's Float8Tensor values carry these bits (its MX values do
+// not: docs/numerics.md).
+template <class E>
+AO_HOST_DEVICE constexpr float torch_value(std::uint32_t code) noexcept {
+  using L = exmy_layout<typename E::spec>;
+  const float v = float(E::from_bits(code));
+  if constexpr (L::nan == nan_encoding::all_ones || L::nan == nan_encoding::ieee) {
+    if (v != v) {
+      const std::uint32_t sign = (code & L::sign_mask) != 0 ? 0x80000000u : 0u;
+      const std::uint32_t payload = static_cast<std::uint32_t>(code & L::mantissa_mask) << (23 - L::M);
+      return bit_cast<float>(sign | 0x7FC00000u | payload);
+    }
+  }
+  return v;
 }
 
 }  // namespace ao::detail
