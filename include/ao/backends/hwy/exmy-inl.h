@@ -177,12 +177,14 @@ HWY_INLINE hn::Vec<DF> DecodeExmyTorch(DF df, hn::Vec<hn::RebindToSigned<DF>> co
   using L = ao::detail::exmy_layout<Spec>;
   const auto v = DecodeExmy<Spec>(df, codes);
   if constexpr (L::nan == ao::nan_encoding::all_ones || L::nan == ao::nan_encoding::ieee) {
+    const auto is_nan = hn::IsNaN(v);
+    if (HWY_LIKELY(hn::AllFalse(df, is_nan))) return v;  // NaN codes are rare: one test, not six operations
     const hn::RebindToSigned<DF> di;
     using C = detail::ExmyConstants<Spec>;
     const auto payload = hn::ShiftLeft<23 - L::M>(hn::And(codes, hn::Set(di, static_cast<int32_t>(L::mantissa_mask))));
     const auto sign = hn::ShiftLeft<C::kSignShift>(hn::And(codes, hn::Set(di, C::kSignMask)));
     const auto nan = hn::Or(hn::Or(sign, payload), hn::Set(di, 0x7FC00000));
-    return hn::IfThenElse(hn::IsNaN(v), hn::BitCast(df, nan), v);
+    return hn::IfThenElse(is_nan, hn::BitCast(df, nan), v);
   }
   return v;
 }
