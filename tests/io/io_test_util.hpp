@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ao/error.hpp"
+#include "expect_error.hpp"
 
 namespace ao_io_test {
 
@@ -47,23 +48,7 @@ inline bytes read_bytes(const std::string& path) {
   return bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
-// Runs fn, which must throw ao::error whose message contains every part; returns the message.
-template <class Fn>
-std::string expect_error(Fn&& fn, std::initializer_list<std::string> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no ao::error";
-  } catch (const ao::error& e) {
-    const std::string m = e.what();
-    for (const std::string& p : parts) EXPECT_NE(m.find(p), std::string::npos) << "\"" << p << "\" not in: " << m;
-    return m;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "an exception other than ao::error: " << e.what();
-  } catch (...) {
-    ADD_FAILURE() << "an exception other than ao::error";
-  }
-  return {};
-}
+using ao::testing::expect_error;  // tests/support/expect_error.hpp
 
 // The names of the entries of the directory at `path`, sorted.
 inline std::vector<std::string> dir_entries(const std::string& path) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ao/ops/quantize.hpp"
+#include "expect_error.hpp"
 #include "ops_test_util.hpp"
 
 namespace {
@@ -20,19 +21,7 @@ using namespace ao_test;  // NOLINT: the shared helpers of tests/ops
 
 // ---- Errors ----
 
-// Runs fn, expects ao::error whose message contains every one of `parts`.
-template <class Fn>
-void expect_error(Fn&& fn, std::initializer_list<std::string> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no ao::error";
-  } catch (const ao::error& e) {
-    const std::string m = e.what();
-    for (const std::string& p : parts) EXPECT_NE(m.find(p), std::string::npos) << "\"" << p << "\" not in: " << m;
-  } catch (...) {
-    ADD_FAILURE() << "an exception other than ao::error";
-  }
-}
+using ao::testing::expect_error;  // tests/support/expect_error.hpp
 
 TEST(QuantizeApiErrors, ColsNotAMultipleOfTheBlock) {
   const std::vector<float> x(4 * 33, 1.0f);
