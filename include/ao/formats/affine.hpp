@@ -23,6 +23,8 @@
 //                scale is computed in the input's dtype and only then converted to this type.
 //   ZeroPoint    ao::zero_point_domain::integer (default: std::int32_t zero points, torchao's zero_point_dtype
 //                default) or ao::zero_point_domain::floating (zero points of the Scale type, tinygemm).
+//   Eps          the floor of the scale: ao::eps::smallest_normal (default; choose_qparams_affine's default,
+//                finfo(input).smallest_normal) or ao::eps::float32_epsilon (2^-23, what Int8Tensor.from_hp uses).
 //
 //   ao::affine<ao::int8, ao::mapping::symmetric, ao::per_row>                   Int8Tensor's weights
 //   ao::affine<ao::int4, ao::mapping::asymmetric, ao::group<32>>                 IntxUnpackedToInt8Tensor, 4 bits
@@ -30,7 +32,7 @@
 //   ao::int8_symmetric_per_row::with_range<-64, 63>                              reduce_range
 //
 // A format is a pure type: it holds no data and selects behaviour at compile time; orthogonal choices rebind
-// (with_mapping, with_granularity, with_group_size, with_scale_type, with_range).
+// (with_mapping, with_granularity, with_group_size, with_scale_type, with_range, with_eps).
 #pragma once
 
 #include <cstdint>
@@ -79,6 +81,19 @@ struct floating {
 };
 }  // namespace zero_point_domain
 
+namespace eps {
+// The floor the computed scale is clamped to (torchao's eps argument of choose_qparams_affine).
+// torch.finfo(input dtype).smallest_normal, choose_qparams_affine's default: 2^-126 for fp32 and bf16 inputs,
+// 2^-14 for fp16.
+struct smallest_normal {
+  static constexpr const char* name = "smallest_normal";
+};
+// torch.finfo(torch.float32).eps = 2^-23 whatever the input dtype: what Int8Tensor.from_hp passes (spec §4.4).
+struct float32_epsilon {
+  static constexpr const char* name = "float32_epsilon";
+};
+}  // namespace eps
+
 namespace detail {
 
 template <class T>
@@ -112,6 +127,9 @@ template <class Z>
 inline constexpr bool is_zero_point_domain_v =
     std::is_same_v<Z, zero_point_domain::integer> || std::is_same_v<Z, zero_point_domain::floating>;
 
+template <class E>
+inline constexpr bool is_affine_eps_v = std::is_same_v<E, eps::smallest_normal> || std::is_same_v<E, eps::float32_epsilon>;
+
 template <class S>
 inline constexpr bool is_affine_scale_v =
     std::is_same_v<S, float> || std::is_same_v<S, bfloat16> || std::is_same_v<S, float16>;
@@ -119,8 +137,9 @@ inline constexpr bool is_affine_scale_v =
 }  // namespace detail
 
 template <class Target, class Mapping, class Granularity, class Scale = float,
-          class ZeroPoint = zero_point_domain::integer>
+          class ZeroPoint = zero_point_domain::integer, class Eps = eps::smallest_normal>
 struct affine {
+  static_assert(detail::is_affine_eps_v<Eps>, "ao::affine: Eps is one of ao::eps::*");
   static_assert(detail::is_affine_mapping_v<Mapping>, "ao::affine: Mapping is one of ao::mapping::*");
   static_assert(detail::is_affine_granularity<Granularity>::value,
                 "ao::affine: Granularity is ao::per_tensor, ao::per_row or ao::group<G>");
@@ -134,6 +153,7 @@ struct affine {
   using granularity = Granularity;
   using scale_type = Scale;
   using zero_point_domain_type = ZeroPoint;
+  using eps_type = Eps;
   static constexpr int quant_min = detail::affine_target_range<Target>::min;
   static constexpr int quant_max = detail::affine_target_range<Target>::max;
   static constexpr bool float_zero_point = std::is_same_v<ZeroPoint, zero_point_domain::floating>;
@@ -145,21 +165,23 @@ struct affine {
   static constexpr int twice_mid_point = quant_min + quant_max + 1;
 
   template <class M>
-  using with_mapping = affine<Target, M, Granularity, Scale, ZeroPoint>;
+  using with_mapping = affine<Target, M, Granularity, Scale, ZeroPoint, Eps>;
   template <class G>
-  using with_granularity = affine<Target, Mapping, G, Scale, ZeroPoint>;
+  using with_granularity = affine<Target, Mapping, G, Scale, ZeroPoint, Eps>;
   template <int G>
-  using with_group_size = affine<Target, Mapping, ao::group<G>, Scale, ZeroPoint>;
+  using with_group_size = affine<Target, Mapping, ao::group<G>, Scale, ZeroPoint, Eps>;
   template <class S>
-  using with_scale_type = affine<Target, Mapping, Granularity, S, ZeroPoint>;
+  using with_scale_type = affine<Target, Mapping, Granularity, S, ZeroPoint, Eps>;
   template <int QMin, int QMax>
-  using with_range = affine<quant_range<QMin, QMax>, Mapping, Granularity, Scale, ZeroPoint>;
+  using with_range = affine<quant_range<QMin, QMax>, Mapping, Granularity, Scale, ZeroPoint, Eps>;
+  template <class E>
+  using with_eps = affine<Target, Mapping, Granularity, Scale, ZeroPoint, E>;
 };
 
 template <class T>
 struct is_affine : std::false_type {};
-template <class T, class M, class G, class S, class Z>
-struct is_affine<affine<T, M, G, S, Z>> : std::true_type {};
+template <class T, class M, class G, class S, class Z, class E>
+struct is_affine<affine<T, M, G, S, Z, E>> : std::true_type {};
 template <class T>
 inline constexpr bool is_affine_v = is_affine<T>::value;
 

@@ -145,10 +145,10 @@ struct format_traits<float8_scaled<E, G, C, A>>
 };
 
 // Affine integers (one code per byte, torchao's IntxUnpackedToInt8 / Int8Tensor storage).
-template <class T, class M, class G, class S, class Z>
-struct format_traits<affine<T, M, G, S, Z>>
+template <class T, class M, class G, class S, class Z, class E>
+struct format_traits<affine<T, M, G, S, Z, E>>
     : detail::format_shape_rules<1, detail::granularity_shape<G>::col_multiple> {
-  using format = affine<T, M, G, S, Z>;
+  using format = affine<T, M, G, S, Z, E>;
   using family = format_family::affine;
   using scale_type = S;
   using zero_point_type = typename format::zero_point_type;

@@ -324,7 +324,7 @@ struct QParamsVecs {
   hn::Vec<D> aux;    // integer zero point: fl<S>(1 / scale); floating: fl<S>(zero - fl<S>(scale * mid))
 };
 
-// ao::scalar::qparams_from_range<F, Src> (default eps) and QuantizeConstantsOf, lane by lane, operation by
+// ao::scalar::qparams_from_range<F, Src> (F's eps) and QuantizeConstantsOf, lane by lane, operation by
 // operation. lo and hi are ranges as RangeAccumulator::Reduce gives them (NaN canonical).
 template <class F, class Src, class D>
 HWY_INLINE QParamsVecs<D> QParamsFromRanges(D d, hn::Vec<D> lo, hn::Vec<D> hi) {
@@ -332,7 +332,7 @@ HWY_INLINE QParamsVecs<D> QParamsFromRanges(D d, hn::Vec<D> lo, hn::Vec<D> hi) {
   using S = typename F::scale_type;
   using M = typename F::mapping_type;
   const float qmin = static_cast<float>(F::quant_min), qmax = static_cast<float>(F::quant_max);
-  const auto eps_t = hn::Set(d, ao::detail::round_to_dtype<T>(ao::detail::affine_default_eps<T>()));
+  const auto eps_t = hn::Set(d, ao::detail::round_to_dtype<T>(ao::detail::affine_eps<F, T>()));
   QParamsVecs<D> p;
   if constexpr (F::float_zero_point) {
     const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
@@ -444,9 +444,9 @@ HWY_INLINE uint32_t FirstZeroSign(const ao::rows_view<Src>& v) {
 
 // ---- Kernels ----
 
-template <class T, class M, class G, class S, class Z, class Src>
-void Quantize(const ao::quantize_task<ao::affine<T, M, G, S, Z>, Src>& t) {
-  using F = ao::affine<T, M, G, S, Z>;
+template <class T, class M, class G, class S, class Z, class E, class Src>
+void Quantize(const ao::quantize_task<ao::affine<T, M, G, S, Z, E>, Src>& t) {
+  using F = ao::affine<T, M, G, S, Z, E>;
   using Code = typename F::code_type;
   namespace ad = affine_detail;
   if (t.cols == 0) return;
@@ -481,9 +481,9 @@ void Quantize(const ao::quantize_task<ao::affine<T, M, G, S, Z>, Src>& t) {
   }
 }
 
-template <class T, class M, class G, class S, class Z, class Dst>
-void Dequantize(const ao::dequantize_task<ao::affine<T, M, G, S, Z>, Dst>& t) {
-  using F = ao::affine<T, M, G, S, Z>;
+template <class T, class M, class G, class S, class Z, class E, class Dst>
+void Dequantize(const ao::dequantize_task<ao::affine<T, M, G, S, Z, E>, Dst>& t) {
+  using F = ao::affine<T, M, G, S, Z, E>;
   using Code = typename F::code_type;
   namespace ad = affine_detail;
   if (t.cols == 0) return;

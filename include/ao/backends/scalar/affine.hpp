@@ -109,6 +109,15 @@ AO_HOST_DEVICE constexpr float affine_default_eps() noexcept {
   static_assert(is_torch_float_v<T>, "affine inputs are float, ao::bfloat16 or ao::float16");
   return std::is_same_v<T, float16> ? 0x1p-14f : 0x1p-126f;
 }
+// The eps of format F (its ao::eps policy) for inputs of dtype T.
+template <class F, class T>
+AO_HOST_DEVICE constexpr float affine_eps() noexcept {
+  if constexpr (std::is_same_v<typename F::eps_type, eps::float32_epsilon>) {
+    return 0x1p-23f;
+  } else {
+    return affine_default_eps<T>();
+  }
+}
 
 // Values per group of a rows x cols matrix (the whole matrix for per_tensor).
 template <class F>
@@ -176,7 +185,7 @@ AO_HOST_DEVICE constexpr affine_range affine_merge(affine_range a, affine_range 
 // argument (rounded to Input, as PyTorch's clamp does).
 template <class F, class Input = float>
 AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> qparams_from_range(
-    affine_range range, float eps = ao::detail::affine_default_eps<Input>()) noexcept {
+    affine_range range, float eps = ao::detail::affine_eps<F, Input>()) noexcept {
   namespace d = ao::detail;
   using T = Input;
   using S = typename F::scale_type;
@@ -222,7 +231,7 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> qpa
 // The scale and zero point of one group of n >= 1 values of dtype Input, given as floats.
 template <class F, class Input = float>
 AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> choose_qparams_group(
-    const float* AO_RESTRICT x, std::size_t n, float eps = ao::detail::affine_default_eps<Input>()) noexcept {
+    const float* AO_RESTRICT x, std::size_t n, float eps = ao::detail::affine_eps<F, Input>()) noexcept {
   return qparams_from_range<F, Input>(affine_min_max<Input>(x, n), eps);
 }
 
@@ -306,7 +315,7 @@ template <class F, class Input = float>
 std::enable_if_t<is_affine_v<F>> choose_qparams(const float* x, std::size_t rows, std::size_t cols,
                                                 typename F::scale_type* scales,
                                                 typename F::zero_point_type* zero_points,
-                                                float eps = ao::detail::affine_default_eps<Input>()) {
+                                                float eps = ao::detail::affine_eps<F, Input>()) {
   ao::detail::affine_check_shape<F>("choose_qparams", cols);
   const std::size_t length = group_length<F>(rows, cols);
   for (std::size_t g = 0; g < qparams_count<F>(rows, cols); ++g) {

@@ -193,9 +193,9 @@ void quantize(const quantize_task<float8_scaled<E, G, C, A>, Src>& t) {
 }
 
 // Affine integers: per_tensor uses the task's qparams; per_row and group<G> compute one pair per group.
-template <class T, class M, class G, class S, class Z, class Src>
-void quantize(const quantize_task<affine<T, M, G, S, Z>, Src>& t) {
-  using F = affine<T, M, G, S, Z>;
+template <class T, class M, class G, class S, class Z, class E, class Src>
+void quantize(const quantize_task<affine<T, M, G, S, Z, E>, Src>& t) {
+  using F = affine<T, M, G, S, Z, E>;
   using Code = typename F::code_type;
   std::vector<float> buffer;
   const std::size_t length = std::is_same_v<G, per_tensor> ? t.cols : ao::detail::affine_group_length<F>(1, t.cols);
@@ -275,9 +275,9 @@ void dequantize(const dequantize_task<float8_scaled<E, G, C, A>, Dst>& t) {
   }
 }
 
-template <class T, class M, class G, class S, class Z, class Dst>
-void dequantize(const dequantize_task<affine<T, M, G, S, Z>, Dst>& t) {
-  using F = affine<T, M, G, S, Z>;
+template <class T, class M, class G, class S, class Z, class E, class Dst>
+void dequantize(const dequantize_task<affine<T, M, G, S, Z, E>, Dst>& t) {
+  using F = affine<T, M, G, S, Z, E>;
   using Code = typename F::code_type;
   if (t.cols == 0) return;
   const std::size_t length = std::is_same_v<G, per_tensor> ? t.cols : ao::detail::affine_group_length<F>(1, t.cols);
