@@ -94,8 +94,8 @@ class torchao_checkpoint {
 
   // The tensor as quantized_tensor<F>: ao::error when it is plain or not stored as F stores it (to_quantized).
   template <class F>
-  quantized_tensor<F> load(std::string_view name) const {
-    return to_quantized<F>(at(name));
+  quantized_tensor<F> load(std::string_view name, const std::vector<std::uint64_t>& as_shape = {}) const {
+    return to_quantized<F>(at(name), as_shape);
   }
 
   // fn(quantized_tensor<F>&&) with F the tensor's registry format; returns what fn returns (for every F alike).
@@ -128,6 +128,11 @@ class torchao_checkpoint {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     if (detail::find_depth_over(p, text.size(), safetensors_max_json_depth) != detail::npos) {
       fail(tensor, "its metadata nests too deep");
+    }
+    // nlohmann's lexer takes a NUL byte for the end of its input ("{...}\0garbage" would parse); JSON text never
+    // holds one (the header's "\u0000" escape puts it in the string), so refuse it as the safetensors reader does.
+    if (const std::size_t nul = detail::find_nul(p, text.size()); nul != detail::npos) {
+      fail(tensor, "its metadata is not JSON: a NUL byte at byte " + std::to_string(nul));
     }
     json j = json::parse(text, nullptr, false);
     if (j.is_discarded()) fail(tensor, "its metadata is not JSON: " + detail::quote_for_message(text));
@@ -485,13 +490,15 @@ class torchao_checkpoint {
 // tensors. Owns copies of every byte it is given.
 class torchao_checkpoint_writer {
  public:
-  // A quantized tensor named "<module>.<leaf>" (torchao_default_attributes<F>(dtype) gives torchao's defaults).
-  // ao::error naming the tensor when the name was added, an entry name collides, or flatten refuses it.
+  // A quantized tensor named "<module>.<leaf>" (torchao_default_attributes<F>(dtype) gives torchao's defaults),
+  // written with shape as_shape when given (see flatten). ao::error naming the tensor when the name was added, an
+  // entry name collides, or flatten refuses it.
   template <class F>
-  void add(const std::string& name, const quantized_tensor<F>& q, const torchao_attributes& attributes) {
+  void add(const std::string& name, const quantized_tensor<F>& q, const torchao_attributes& attributes,
+           const std::vector<std::uint64_t>& as_shape = {}) {
     if (attributes.cls == torchao_class::tensor) fail(name, "a quantized tensor needs a torchao class in its attributes");
     std::string meta;
-    std::vector<torchao_entry> entries = flatten(name, q, attributes, meta);
+    std::vector<torchao_entry> entries = flatten(name, q, attributes, meta, as_shape);
     add_entries(name, std::move(meta), std::move(entries));
   }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "ao/formats/affine.hpp"
 #include "ao/formats/block_scaled.hpp"
@@ -191,6 +192,39 @@ torchao_storage storage_of(std::uint64_t rows, std::uint64_t cols) {
     }
   }
   return s;
+}
+
+// Whether a format that stores `holder` can hold, and dequantize exactly, a tensor stored as `stored`: the same
+// storage, except that an affine holder's code range may be wider (an int8 format holds int3 codes; the range
+// matters only when quantizing, and a checkpoint's codes are checked against their own range when read).
+inline bool can_hold(const torchao_storage& holder, const torchao_storage& stored) noexcept {
+  if (holder == stored) return true;
+  if (holder.family != torchao_storage_family::affine || stored.family != torchao_storage_family::affine) return false;
+  torchao_storage widened = stored;
+  widened.qmin = holder.qmin;
+  widened.qmax = holder.qmax;
+  return holder == widened && holder.qmin <= stored.qmin && stored.qmax <= holder.qmax &&
+         (holder.qmin < 0) == (stored.qmin < 0);  // codes are int8 or uint8 bytes, as the range's sign says
+}
+
+// Whether a tensor stored as `s` may be read or written under another shape with the same number of values, the
+// values taken in row-major order: true when every scale covers a run of consecutive values of one row
+// (block_rows == 1) and the new last dim is a whole number of runs. Then the bytes are the same for both shapes:
+// an IntxUnpackedToInt8Tensor of groups of G values with shape (R, C) is an ao per_row format of shape
+// (R * C / G, G).
+inline bool reshapes_to(const torchao_storage& s, const std::vector<std::uint64_t>& from,
+                        const std::vector<std::uint64_t>& to) {
+  auto count = [](const std::vector<std::uint64_t>& shape) {
+    std::uint64_t n = 1;
+    for (std::uint64_t d : shape) {
+      if (d != 0 && n > UINT64_MAX / d) return std::uint64_t{0};
+      n *= d;
+    }
+    return n;
+  };
+  if (from == to) return true;
+  if (from.empty() || to.empty() || s.block_rows != 1 || s.block_cols == 0) return false;
+  return count(from) == count(to) && from.back() % s.block_cols == 0 && to.back() % s.block_cols == 0;
 }
 
 }  // namespace ao::io

@@ -431,18 +431,29 @@ torchao_attributes torchao_default_attributes(io::dtype dtype) {
 }
 
 // A torchao tensor's bytes as ao::quantized_tensor<F>. ao::error, naming the tensor, when t is a plain tensor or
-// is not stored as F stores it (storage_of<F>), or its shape is not one F accepts.
+// F cannot hold it (can_hold(storage_of<F>, t.storage): F stores it so, or F is affine with a wider code range),
+// or its shape is not one F accepts.
+// as_shape (empty: t.shape) holds the values under another shape of the same count, when reshapes_to allows it:
+// an IntxUnpackedToInt8Tensor of groups of G values, shape (R, C), loads as a per_row format of shape (R*C/G, G).
 template <class F>
-quantized_tensor<F> to_quantized(const torchao_tensor& t) {
+quantized_tensor<F> to_quantized(const torchao_tensor& t, const std::vector<std::uint64_t>& as_shape = {}) {
   const std::string where = "torchao checkpoint: tensor " + detail::quote_for_message(t.name) + ": ";
   if (!t.quantized()) throw ao::error(where + "a plain tensor, not a quantized one");
-  const std::uint64_t rows = t.rows(), cols = t.cols();
+  const std::vector<std::uint64_t>& held = as_shape.empty() ? t.shape : as_shape;
+  if (!reshapes_to(t.storage, t.shape, held) || (held != t.shape && t.attributes.is_swizzled_scales)) {
+    throw ao::error(where + "its values cannot be held with shape " + detail::torchao_shape_string(held) +
+                    " (the shape " + detail::torchao_shape_string(t.shape) + " stored as " + describe(t.storage) +
+                    " reshapes only to shapes of the same count whose rows hold whole blocks)");
+  }
+  std::uint64_t rows = 1;
+  for (std::size_t d = 0; d + 1 < held.size(); ++d) rows *= held[d];
+  const std::uint64_t cols = held.empty() ? 1 : held.back();
   const torchao_storage want = storage_of<F>(rows, cols);
-  if (want != t.storage) {
+  if (!can_hold(want, t.storage)) {
     throw ao::error(where + "stored as " + describe(t.storage) + " (" + name(t.cls()) + "), not as " +
                     display_name<F>() + " stores it (" + describe(want) + ")");
   }
-  std::vector<std::size_t> shape(t.shape.begin(), t.shape.end());
+  std::vector<std::size_t> shape(held.begin(), held.end());
   quantized_tensor<F> q = quantized_tensor<F>::allocate(shape);
   using scale_type = typename quantized_tensor<F>::scale_type;
   const tensor_entry* qdata = t.component("qdata");
@@ -490,17 +501,26 @@ quantized_tensor<F> to_quantized(const torchao_tensor& t) {
 
 // The entries torchao's flatten_tensor_state_dict makes of a tensor of format F named `name` ("<module>.<leaf>"),
 // in "_tensor_data_names" order, and (in `metadata`) the metadata string it writes for it. Bytes are copied.
+// as_shape (empty: q's shape) writes the values under another shape, when reshapes_to allows it (the inverse of
+// to_quantized's as_shape: a per_row tensor of shape (R*C/G, G) is written as groups of G of shape (R, C)).
 // ao::error, naming the tensor, when the attributes' class cannot hold F, a zero point does not fit its dtype,
 // Int8Tensor's zero points are not all zero while attributes.has_zero_point is false, or the tensor is padded.
 template <class F>
 std::vector<torchao_entry> flatten(const std::string& name, const quantized_tensor<F>& q,
-                                   const torchao_attributes& attributes, std::string& metadata) {
+                                   const torchao_attributes& attributes, std::string& metadata,
+                                   const std::vector<std::uint64_t>& as_shape = {}) {
   const std::string where = "torchao checkpoint: tensor " + detail::quote_for_message(name) + ": ";
   if (q.logical_cols() != q.stored_cols()) throw ao::error(where + "a padded tensor has no torchao layout");
-  std::vector<std::uint64_t> shape(q.shape().begin(), q.shape().end());
+  const std::vector<std::uint64_t> q_shape(q.shape().begin(), q.shape().end());
   const torchao_storage s = storage_of<F>(q.rows(), q.stored_cols());
   if (s.family == torchao_storage_family::none) {
     throw ao::error(where + display_name<F>() + " has no torchao class (no torchao tensor stores it)");
+  }
+  const std::vector<std::uint64_t> shape = as_shape.empty() ? q_shape : as_shape;
+  if (!reshapes_to(s, q_shape, shape) || (shape != q_shape && attributes.is_swizzled_scales)) {
+    throw ao::error(where + "a tensor of shape " + detail::torchao_shape_string(q_shape) + " stored as " + describe(s) +
+                    " cannot be written with shape " + detail::torchao_shape_string(shape) +
+                    " (a reshape keeps the count, and rows of whole blocks)");
   }
   metadata = detail::torchao_metadata_string(name, s, shape, attributes);  // checks the class against F
   const auto& a = attributes;
