@@ -18,8 +18,9 @@
 
 namespace ao_quant {
 
-inline std::vector<ao::bfloat16> builtin_weights(std::size_t rows, std::size_t cols) {
-  std::mt19937_64 gen(20261122);
+// seed: another seed gives another matrix of the same statistics (ao-quant synth's tensors).
+inline std::vector<ao::bfloat16> builtin_weights(std::size_t rows, std::size_t cols, std::uint64_t seed = 20261122) {
+  std::mt19937_64 gen(seed);
   auto uniform = [&]() { return (double(gen() >> 11) + 0.5) * 0x1p-53; };  // (0, 1)
   auto gaussian = [&]() { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform()); };
   std::vector<double> channel(cols, 1.0);

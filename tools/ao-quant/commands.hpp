@@ -14,5 +14,6 @@ int run_dequantize(const arguments& args);
 int run_inspect(const arguments& args);
 int run_formats(const arguments& args);
 int run_explore(const arguments& args);
+int run_synth(const arguments& args);
 
 }  // namespace ao_quant

@@ -1,6 +1,6 @@
 // tools/ao-quant/frontier_plot.hpp: the SVG `ao-quant explore --plot` writes: SQNR (dB) against bits per weight,
-// one labelled point per format, the accuracy/size frontier (formats no other format beats on both axes) joined
-// by a line. Plain SVG 1.1, no script, viewable in any browser.
+// one point per format (its name in a tooltip), the accuracy/size frontier (formats no other format beats on both axes) joined
+// by a line and labelled. Plain SVG 1.1, no script, viewable in any browser.
 #pragma once
 
 #include <algorithm>
@@ -99,16 +99,19 @@ inline std::string frontier_svg(const std::vector<plot_point>& points, const std
     path += buf;
   }
   s += "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" points=\"" + path + "\"/>\n";
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const auto& p = points[i];
+  for (const auto& p : points) {
     if (!std::isfinite(p.sqnr_db)) continue;
     const bool on = std::any_of(best.begin(), best.end(), [&](const plot_point& b) { return b.label == p.label; });
+    // Every point names itself in its tooltip; only the frontier's are labelled (others share their columns).
     std::snprintf(buf, sizeof buf,
-                  "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>%s: %.3f bits, %.2f dB</title></circle>"
-                  "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">%s</text>\n",
-                  X(p.bits), Y(p.sqnr_db), on ? "#d62728" : "#1f77b4", xml_escape(p.label).c_str(), p.bits, p.sqnr_db,
-                  X(p.bits) + 6, Y(p.sqnr_db) - 5 + double(i % 3) * 4.0, xml_escape(p.label).c_str());
+                  "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>%s: %.3f bits, %.2f dB</title></circle>\n",
+                  X(p.bits), Y(p.sqnr_db), on ? "#d62728" : "#1f77b4", xml_escape(p.label).c_str(), p.bits, p.sqnr_db);
     s += buf;
+    if (on) {
+      std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">%s</text>\n", X(p.bits) + 6,
+                    Y(p.sqnr_db) - 6, xml_escape(p.label).c_str());
+      s += buf;
+    }
   }
   s += "</svg>\n";
   return s;

@@ -27,6 +27,8 @@ const char* const usage = R"(usage: ao-quant COMMAND [ARGS]
   formats             every format and its bits per weight
   explore [FILE] [--formats a,b,...|all] [--plot out.svg] [--json] [--reps N] [--rows R --cols C]
       accuracy, size and speed of each format on FILE's weights, or on a built-in LLM-like matrix
+  synth OUT [--tensors N] [--rows R] [--cols C]
+      write a bf16 checkpoint of N built-in LLM-like matrices (for trying and timing quantize)
 
   common: --threads N (default: all cores), --quiet (no progress bar, no summary)
 )";
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
     if (command == "inspect") return ao_quant::run_inspect(args);
     if (command == "formats") return ao_quant::run_formats(args);
     if (command == "explore") return ao_quant::run_explore(args);
+    if (command == "synth") return ao_quant::run_synth(args);
     std::fprintf(stderr, "ao-quant: unknown command '%s' (ao-quant --help lists them)\n", command.c_str());
     return 2;
   } catch (const ao::error& e) {

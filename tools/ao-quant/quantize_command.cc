@@ -44,8 +44,9 @@ std::size_t quantize_tensor(const recipe& r, const ao::io::tensor_entry& e, ao::
   ao::quantize<F>(src.view(), q.view(), pool);
   ao::io::torchao_attributes a = ao::io::torchao_default_attributes<F>(e.dtype);
   a.cls = class_of(r);
-  w.add(e.name, q, a, as_shape);
-  return stored_bytes(q);
+  const std::size_t bytes = stored_bytes(q);
+  w.add(e.name, std::move(q), a, as_shape);
+  return bytes;
 }
 
 }  // namespace

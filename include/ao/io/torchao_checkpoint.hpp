@@ -493,12 +493,13 @@ class torchao_checkpoint_writer {
   // A quantized tensor named "<module>.<leaf>" (torchao_default_attributes<F>(dtype) gives torchao's defaults),
   // written with shape as_shape when given (see flatten). ao::error naming the tensor when the name was added, an
   // entry name collides, or flatten refuses it.
+  // Pass std::move(q) to hand over its element data instead of copying it.
   template <class F>
-  void add(const std::string& name, const quantized_tensor<F>& q, const torchao_attributes& attributes,
+  void add(const std::string& name, quantized_tensor<F> q, const torchao_attributes& attributes,
            const std::vector<std::uint64_t>& as_shape = {}) {
     if (attributes.cls == torchao_class::tensor) fail(name, "a quantized tensor needs a torchao class in its attributes");
     std::string meta;
-    std::vector<torchao_entry> entries = flatten(name, q, attributes, meta, as_shape);
+    std::vector<torchao_entry> entries = flatten(name, std::move(q), attributes, meta, as_shape);
     add_entries(name, std::move(meta), std::move(entries));
   }
 

@@ -500,13 +500,14 @@ quantized_tensor<F> to_quantized(const torchao_tensor& t, const std::vector<std:
 }
 
 // The entries torchao's flatten_tensor_state_dict makes of a tensor of format F named `name` ("<module>.<leaf>"),
-// in "_tensor_data_names" order, and (in `metadata`) the metadata string it writes for it. Bytes are copied.
+// in "_tensor_data_names" order, and (in `metadata`) the metadata string it writes for it. Bytes are copied, or
+// moved when q is passed as an rvalue (std::move(q): no copy of the element data).
 // as_shape (empty: q's shape) writes the values under another shape, when reshapes_to allows it (the inverse of
 // to_quantized's as_shape: a per_row tensor of shape (R*C/G, G) is written as groups of G of shape (R, C)).
 // ao::error, naming the tensor, when the attributes' class cannot hold F, a zero point does not fit its dtype,
 // Int8Tensor's zero points are not all zero while attributes.has_zero_point is false, or the tensor is padded.
 template <class F>
-std::vector<torchao_entry> flatten(const std::string& name, const quantized_tensor<F>& q,
+std::vector<torchao_entry> flatten(const std::string& name, quantized_tensor<F> q,
                                    const torchao_attributes& attributes, std::string& metadata,
                                    const std::vector<std::uint64_t>& as_shape = {}) {
   const std::string where = "torchao checkpoint: tensor " + detail::quote_for_message(name) + ": ";
@@ -532,7 +533,7 @@ std::vector<torchao_entry> flatten(const std::string& name, const quantized_tens
     if (attribute == "qdata") {
       e.dtype = detail::torchao_qdata_dtype(s);
       e.shape = detail::torchao_qdata_shape(s, shape);
-      e.bytes = q.data();
+      e.bytes = std::move(q.data());  // q is this function's own (moved in by callers that are done with it)
     } else if (attribute == "scale") {
       using scale_type = typename quantized_tensor<F>::scale_type;
       e.dtype = s.scale_dtype;
