@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ao/io/safetensors.hpp"
+#include "ao/io/torchao_checkpoint.hpp"
 #include "io_test_util.hpp"
 
 namespace {
@@ -291,6 +292,22 @@ TEST(SafetensorsErrors, Whitespace) {
   check({"NUL then garbage", std::string("{}\0{\"a\":1}", 10), 0, {"header.json", "NUL"}});
   check({"NUL alone", std::string("\0", 1), 0, {"header.json", "NUL"}});
   check({"NUL in a name", std::string("{\"a\0\":{}}", 9), 0, {"header.json", "NUL"}});
+}
+
+// The same NUL rule for the JSON text of torchao's metadata strings (found by the fuzzer, tests/fuzz): the header's
+// "\u0000" puts a NUL byte into the string, where nlohmann's lexer saw the end of its input, so the checkpoint
+// parser accepted "{\"_type\": \"Tensor\"}\u0000garbage" (Python's json.loads refuses it: "Extra data").
+TEST(SafetensorsErrors, TorchaoMetadataNul) {
+  auto checkpoint = [](const std::string& meta_b, const std::string& names) {
+    const std::string h = R"({"__metadata__":{"b":")" + meta_b + R"(","tensor_names":")" + names +
+                          R"("},"b":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}})";
+    return ao::io::torchao_checkpoint(open_bytes(make_file(h, ao_io_test::iota_bytes(1))));
+  };
+  const std::string plain = R"({\"_type\": \"Tensor\"})", names = R"([\"b\"])";
+  EXPECT_EQ(checkpoint(plain, names).size(), 1u);
+  expect_error([&] { (void)checkpoint(plain + R"(\u0000garbage)", names); },
+               {"torchao checkpoint 'case.safetensors': tensor 'b'", "not JSON: a NUL byte at byte 19"});
+  expect_error([&] { (void)checkpoint(plain, names + R"(\u0000]])"); }, {"tensor 'tensor_names'", "NUL byte"});
 }
 
 TEST(SafetensorsErrors, Files) {
