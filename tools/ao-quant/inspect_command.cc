@@ -16,18 +16,33 @@
 namespace ao_quant {
 namespace {
 
-// A short name for how a quantized tensor is stored: its registry format, else the storage in words.
+// How a quantized tensor is stored, in a few words (what the file records: not the MX scale rule nor the affine
+// mapping, which only quantizing used).
 std::string storage_text(const ao::io::torchao_tensor& t) {
-  if (t.format) return ao::name(*t.format);
   const auto& s = t.storage;
-  if (s.family == ao::io::torchao_storage_family::affine) {
-    int bits = 0;
-    while ((1 << bits) < s.qmax - s.qmin + 1) ++bits;
-    std::string out = (s.qmin < 0 ? "int" : "uint") + std::to_string(bits);
-    out += s.block_rows == 1 && s.block_cols == t.cols() ? " per row" : " tiles " + std::to_string(s.block_rows) + "x" + std::to_string(s.block_cols);
-    return out + ", " + std::string(ao::io::name(s.scale_dtype)) + " scales";
+  const std::uint64_t rows = t.rows(), cols = t.cols();
+  auto tiles = [&]() -> std::string {
+    if (s.block_rows == rows && s.block_cols == cols) return "per tensor";
+    if (s.block_rows == 1 && s.block_cols == cols) return "per row";
+    if (s.block_rows == 1) return "groups of " + std::to_string(s.block_cols);
+    return "tiles " + std::to_string(s.block_rows) + "x" + std::to_string(s.block_cols);
+  };
+  switch (s.family) {
+    case ao::io::torchao_storage_family::block_scaled:
+      return std::string("MX ") + ao::io::name(s.element) + ", blocks of " + std::to_string(s.block_cols);
+    case ao::io::torchao_storage_family::nvfp4:
+      return s.global_scale ? "NVFP4, global scale" : "NVFP4";
+    case ao::io::torchao_storage_family::float8:
+      return std::string(ao::io::name(s.element)) + " " + tiles();
+    case ao::io::torchao_storage_family::affine: {
+      int bits = 0;
+      while ((1 << bits) < s.qmax - s.qmin + 1) ++bits;
+      return (s.qmin < 0 ? "int" : "uint") + std::to_string(bits) + " " + tiles() + ", " +
+             std::string(ao::io::name(s.scale_dtype)) + " scales";
+    }
+    default:
+      return ao::io::describe(s);
   }
-  return ao::io::describe(s);
 }
 
 }  // namespace
