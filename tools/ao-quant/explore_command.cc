@@ -240,9 +240,11 @@ int run_explore(const arguments& args) {
                 static_cast<unsigned long long>(total_values), pool.concurrency(), reps);
     text_table t({"format", "bits/w", "stored", "SQNR dB", "mean rel err", "max rel err", "quant GB/s", "dequant GB/s"},
                  {false, true, true, true, true, true, true, true});
+    std::string skipped;  // reasons, printed under the table
     for (const auto& o : results) {
       if (!o.skipped.empty()) {
-        t.add({o.format, "-", "-", "-", "-", "-", "-", "skipped: " + o.skipped});
+        t.add({o.format, "-", "-", "-", "-", "-", "-", "-"});
+        skipped += o.format + " skipped: " + o.skipped + "\n";
         continue;
       }
       t.add({o.format, fixed(o.bits.packed, 3), fixed(o.bits.stored, 3), fixed(o.sqnr_db(), 2),
@@ -250,6 +252,7 @@ int run_explore(const arguments& args) {
              fixed(double(o.hp_bytes) / o.quantize_s * 1e-9, 2), fixed(double(o.hp_bytes) / o.dequantize_s * 1e-9, 2)});
     }
     t.print();
+    std::printf("%s", skipped.c_str());
     std::printf("bits/w: element + scales (+ zero points) per weight, packed; stored: in torchao's layout. "
                 "GB/s: the bf16/fp32 side.\n");
   }

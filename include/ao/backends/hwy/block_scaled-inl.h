@@ -121,6 +121,19 @@ void Quantize(const ao::quantize_task<ao::block_scaled<E, B, S, R>, Src>& t) {
         scales[b] = S::from_bits(byte);
         // 2^(127 - scale): the e8m0 value of byte 254 - scale; NaN for 255.
         const auto inverse = hn::Set(d, detail::E8M0Value(byte == 255 ? 255u : 254u - byte));
+        if constexpr (!E::has_nan) {
+          if (byte == 255) {  // a NaN scale (rare): fp4 / fp6 take torchao's converter codes, as the oracle does
+            const float nan = ao::detail::bit_cast<float>(0x7FC00000u);
+            for (size_t i = 0; i < kN; i += kEpb) {
+              uint8_t c[2] = {0, 0};
+              for (int k = 0; k < kEpb; ++k) {
+                c[k] = ao::scalar::torchao_nan_code<E>(ao::detail::torch_multiply(static_cast<float>(x[i + k]), nan));
+              }
+              out[i / kEpb] = static_cast<uint8_t>(c[0] | (c[1] << 4));
+            }
+            continue;
+          }
+        }
         if constexpr (kVectorPack) {
           if (byte != 255) {  // no NaN or inf in the block (its amax would be one), so every y is finite
             for (size_t i = 0; i < kN; i += lanes) {

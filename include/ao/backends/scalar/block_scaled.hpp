@@ -34,8 +34,26 @@ AO_HOST_DEVICE constexpr float abs_max(const float* x, std::size_t n) noexcept {
 
 }  // namespace detail
 
+// The code torchao's CPU converter (_f32_to_floatx_unpacked, spec §1.3) gives a NaN for an element type without
+// NaN (fp4, fp6): the NaN's magnitude bits take its normal-number branch, b + ((bias - 127) << 23) +
+// (2^(22 - M) - 1) + odd, shifted right by 23 - M and truncated to a byte, then the sign bit. For the canonical
+// NaN 0x7FC00000: fp4 3, fp6 e2m3 12, fp6 e3m2 14. (torchao's CUDA kernels give other codes; the scale of such a
+// block is NaN, so every value of it dequantizes to NaN either way.)
+template <class E>
+AO_HOST_DEVICE constexpr std::uint8_t torchao_nan_code(float y) noexcept {
+  using Spec = typename E::spec;
+  constexpr int M = Spec::mantissa_bits, width = Spec::exponent_bits + M;
+  static_assert(M <= 22 && width <= 7, "torchao_nan_code: an element of at most 8 bits");
+  const std::uint32_t bits = ao::detail::bit_cast<std::uint32_t>(y), magnitude = bits & 0x7FFFFFFFu;
+  const std::uint32_t odd = (magnitude >> (23 - M)) & 1u;
+  const std::uint32_t rebias = static_cast<std::uint32_t>(Spec::exponent_bias - 127) << 23;  // mod 2^32
+  const std::uint32_t code = (magnitude + rebias + ((1u << (22 - M)) - 1u) + odd) >> (23 - M);
+  return static_cast<std::uint8_t>(static_cast<std::uint8_t>(code) | ((bits >> (31 - width)) & (1u << width)));
+}
+
 // Quantizes one block of F::block_size floats: writes one element code per byte (unpacked) to `codes` and returns
-// the e8m0 scale byte. The amax is NaN when any value is NaN (torch.amax), so such a block's scale is 255 (NaN).
+// the e8m0 scale byte. The amax is NaN when any value is NaN (torch.amax), so such a block's scale is 255 (NaN);
+// its fp4 / fp6 codes are torchao_nan_code's.
 // Elements are x * 2^(127 - scale) in fp32, then cast: clamped to +-max and rounded (floor/ceil/even), or with
 // the element's plain cast under rceil, which cannot overflow except by fp32 rounding (torchao does the same).
 template <class F>
@@ -50,6 +68,13 @@ AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x,
   constexpr bool plain_cast = std::is_same_v<typename F::scale_rule, scale_rule::rceil>;
   for (int i = 0; i < F::block_size; ++i) {
     const float y = ao::detail::torch_multiply(x[i], inverse);
+    if constexpr (!E::has_nan) {
+      // A NaN scale makes every y NaN: torchao's converter codes, as its CPU path writes them (see above).
+      if (scale == 255) {
+        codes[i] = torchao_nan_code<E>(y);
+        continue;
+      }
+    }
     codes[i] = static_cast<std::uint8_t>(plain_cast ? convert<E, overflow::to_inf_or_nan>(y).bits() : E(y).bits());
   }
   return scale;
