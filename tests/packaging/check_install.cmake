@@ -1,14 +1,15 @@
 # packaging.install_layout: checks the tree that packaging.install wrote.
 #   cmake -DPREFIX=<install prefix> -DSOURCE_INCLUDE_DIR=<ao>/include -DINCLUDEDIR=include -DDATADIR=share
-#         -P check_install.cmake
+#         -DBINDIR=bin -DTOOL=ON|OFF -P check_install.cmake
 # - every installed file is under <INCLUDEDIR>/ao/ or <DATADIR>/cmake/ao/, except the one optional compiled unit,
-#   lib*/libao_cpu_dispatch.a (no other library, no pkg-config file, no aclocal macro);
+#   lib*/libao_cpu_dispatch.a (no other library, no pkg-config file, no aclocal macro), and the tool
+#   <BINDIR>/ao-quant, which is there exactly when TOOL is ON;
 # - no installed path is one that Debian's libao-dev owns (ao/ao.h, ao/os_types.h, ao/plugin.h, ao.pc, ao.m4), so
 #   that both packages can be installed into /usr;
 # - the installed headers are exactly the headers of the source tree;
 # - the CMake package files are there.
 cmake_minimum_required(VERSION 3.21)
-foreach(var PREFIX SOURCE_INCLUDE_DIR INCLUDEDIR DATADIR)
+foreach(var PREFIX SOURCE_INCLUDE_DIR INCLUDEDIR DATADIR BINDIR TOOL)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "check_install.cmake: pass -D${var}=...")
   endif()
@@ -25,8 +26,8 @@ message(STATUS "install layout: ${n} files under ${PREFIX}")
 
 foreach(f IN LISTS installed)
   if(NOT f MATCHES "^${INCLUDEDIR}/ao/" AND NOT f MATCHES "^${DATADIR}/cmake/ao/" AND
-     NOT f MATCHES "^lib[^/]*/([^/]+/)?libao_cpu_dispatch\\.a$")
-    string(APPEND errors "  ${f}: outside ${INCLUDEDIR}/ao/ and ${DATADIR}/cmake/ao/ (and not libao_cpu_dispatch.a)\n")
+     NOT f MATCHES "^lib[^/]*/([^/]+/)?libao_cpu_dispatch\\.a$" AND NOT (TOOL AND f STREQUAL "${BINDIR}/ao-quant"))
+    string(APPEND errors "  ${f}: outside ${INCLUDEDIR}/ao/ and ${DATADIR}/cmake/ao/ (and not libao_cpu_dispatch.a or ao-quant)\n")
   endif()
   # Names that Debian's libao-dev (the libao audio library) installs into /usr.
   if(f MATCHES "(^|/)ao/(ao|os_types|plugin)\\.h$" OR f MATCHES "(^|/)ao\\.(pc|m4)$")
@@ -59,6 +60,10 @@ foreach(f ${INCLUDEDIR}/ao/ao.hpp ${DATADIR}/cmake/ao/aoConfig.cmake ${DATADIR}/
     string(APPEND errors "  ${f}: missing\n")
   endif()
 endforeach()
+
+if(TOOL AND NOT EXISTS "${PREFIX}/${BINDIR}/ao-quant")
+  string(APPEND errors "  ${BINDIR}/ao-quant: missing\n")
+endif()
 
 if(errors)
   message(FATAL_ERROR "install layout: problems in ${PREFIX}:\n${errors}")

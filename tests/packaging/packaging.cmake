@@ -4,7 +4,8 @@
 #               (targets ao_packaging_headers_cxx17 / _cxx20, part of the normal build)
 #   packaging.clean                    removes this directory's consumer builds and install prefix (fixture)
 #   packaging.install                  cmake --install into <build>/tests/packaging/prefix (fixture)
-#   packaging.install_layout           the install holds exactly include/ao/... and share/cmake/ao/..., no
+#   packaging.install_layout           the install holds exactly include/ao/..., share/cmake/ao/... (and
+#                                      bin/ao-quant when the tool is built), the static dispatch library, no
 #                                      names owned by Debian's libao-dev (ao/ao.h, ao.pc, ...)
 #   packaging.find_package_install     consumer: find_package(ao 0.1 CONFIG REQUIRED) against the install
 #   packaging.find_package_build_tree  consumer: the same against the build tree (-Dao_DIR=<build>)
@@ -111,6 +112,7 @@ if(AO_INSTALL)
   add_test(NAME packaging.install_layout
     COMMAND ${CMAKE_COMMAND} -DPREFIX=${_ao_pkg_prefix} -DSOURCE_INCLUDE_DIR=${PROJECT_SOURCE_DIR}/include
             -DINCLUDEDIR=${CMAKE_INSTALL_INCLUDEDIR} -DDATADIR=${CMAKE_INSTALL_DATADIR}
+            -DBINDIR=${CMAKE_INSTALL_BINDIR} -DTOOL=$<IF:$<TARGET_EXISTS:ao-quant>,ON,OFF>
             -P ${CMAKE_CURRENT_LIST_DIR}/check_install.cmake)
   set_tests_properties(packaging.install_layout PROPERTIES
     LABELS packaging FIXTURES_REQUIRED "ao_packaging_clean;ao_packaging_install")
