@@ -38,7 +38,9 @@ std::size_t checked_size(const Extents& extents, std::size_t element_bytes, cons
   return n;
 }
 
-inline std::string shape_string(const std::vector<std::size_t>& shape) {
+// "[2, 3]": a shape for messages (any unsigned extent type: std::size_t, std::uint64_t).
+template <class Extent>
+std::string shape_string(const std::vector<Extent>& shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";

@@ -7,6 +7,7 @@
 
 #include "ao/io/safetensors.hpp"
 #include "ao/io/torchao_checkpoint.hpp"
+#include "ao/tensor.hpp"
 #include "commands.hpp"
 #include "command_line.hpp"
 #include "float_source.hpp"
@@ -61,7 +62,7 @@ int run_inspect(const arguments& args) {
                  const std::vector<std::uint64_t>& shape, std::uint64_t bytes) {
     std::uint64_t n = 1;
     for (std::uint64_t d : shape) n *= d;
-    table.add({name, cls, how, shape_text(shape), std::to_string(bytes), n ? fixed(8.0 * double(bytes) / double(n), 3) : "-"});
+    table.add({name, cls, how, ao::detail::shape_string(shape), std::to_string(bytes), n ? fixed(8.0 * double(bytes) / double(n), 3) : "-"});
     total_bytes += bytes;
     total_values += n;
   };

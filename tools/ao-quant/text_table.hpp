@@ -1,5 +1,5 @@
 // tools/ao-quant/text_table.hpp: an aligned plain-text table (columns padded to their widest cell; numbers
-// right-aligned), and number formatting for its cells.
+// right-aligned), and number formatting for its cells (shapes: ao::detail::shape_string).
 #pragma once
 
 #include <cstdio>
@@ -55,10 +55,5 @@ inline std::string fixed(double v, int digits) {
   return buf;
 }
 
-inline std::string shape_text(const std::vector<std::uint64_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 }  // namespace ao_quant

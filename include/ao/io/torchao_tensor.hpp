@@ -164,11 +164,7 @@ struct torchao_entry {
 
 namespace detail {
 
-inline std::string torchao_shape_string(const std::vector<std::uint64_t>& s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
+inline std::string torchao_shape_string(const std::vector<std::uint64_t>& s) { return ao::detail::shape_string(s); }
 
 // Whether F holds integer zero points (affine formats of torchao's ZeroPointDomain.INT).
 template <class F, class = void>
