@@ -213,6 +213,51 @@ TEST(TorchaoCheckpoint, Nvfp4GlobalScaleBf16Dequantize) {
   }
 }
 
+// An IntxUnpackedToInt8Tensor of int3 codes in groups of 128 with bf16 scales (no registry format) loads into an
+// int8 per_row format with bf16 scales, one row per group (as_shape, can_hold), and dequantizes to torchao's values;
+// written back with the tensor's own shape it gives the same entries.
+TEST(TorchaoCheckpoint, RunTimeGroupsAndNarrowCodes) {
+  using holder = ao::affine<ao::int8, ao::mapping::symmetric, ao::per_row, ao::bfloat16>;
+  const std::string config = "intx__bits_3__group_128__mapping_symmetric";
+  const auto ckpt = io::torchao_checkpoint::open(data_dir() + "/checkpoints/" + config + ".safetensors");
+  const ao::testing::test_safetensors ref(data_dir() + "/checkpoints/" + config + ".dequant.safetensors");
+  const io::torchao_tensor& t = ckpt.at("gauss_bf16.weight");
+  ASSERT_FALSE(t.format.has_value());
+  const std::vector<std::uint64_t> held{64 * 256 / 128, 128};
+  EXPECT_TRUE(io::reshapes_to(t.storage, t.shape, held));
+  EXPECT_TRUE(io::can_hold(io::storage_of<holder>(held[0], held[1]), t.storage));
+  const auto q = ckpt.load<holder>(t.name, held);
+  ASSERT_EQ(q.rows(), 128u);
+  dequant_counts n;
+  const std::vector<float> want = ref.get(t.name + ".dequant_f32").as_float();
+  EXPECT_EQ(count_differences(dequantize_as_torchao<holder, ao::backend::scalar>(q, io::dtype::bf16), want, t.name, n, true), 0u);
+  EXPECT_EQ(count_differences(dequantize_as_torchao<holder, ao::backend::highway>(q, io::dtype::bf16), want, t.name, n, true), 0u);
+
+  io::torchao_attributes a = t.attributes;
+  std::string meta;
+  const std::vector<io::torchao_entry> entries = io::flatten(t.name, q, a, meta, t.shape);
+  for (const auto& e : entries) {
+    SCOPED_TRACE(e.name);
+    const io::tensor_entry& orig = ckpt.file().at(e.name);
+    EXPECT_EQ(e.shape, orig.shape);
+    if (e.name.find("qdata") == std::string::npos) continue;  // target_dtype would say int8: compare the codes only
+    ASSERT_EQ(e.bytes.size(), orig.bytes.size);
+    EXPECT_EQ(std::memcmp(e.bytes.data(), orig.bytes.data, orig.bytes.size), 0);
+  }
+
+  // What does not hold: another count, a row that is not whole groups, per-tensor tiles, unsigned codes.
+  expect_error([&] { (void)ckpt.load<holder>(t.name, {64, 128}); }, {"cannot be held with shape [64, 128]"});
+  expect_error([&] { (void)ckpt.load<holder>(t.name, {256, 64}); }, {"cannot be held with shape [256, 64]"});
+  EXPECT_FALSE(io::reshapes_to(t.storage, t.shape, {256, 64}));
+  io::torchao_storage per_tensor = t.storage;
+  per_tensor.block_rows = 64;
+  per_tensor.block_cols = 256;
+  EXPECT_FALSE(io::reshapes_to(per_tensor, t.shape, {128, 128}));
+  using unsigned_holder = ao::affine<ao::uint8, ao::mapping::asymmetric, ao::per_row, ao::bfloat16>;
+  EXPECT_FALSE(io::can_hold(io::storage_of<unsigned_holder>(held[0], held[1]), t.storage));
+  expect_error([&] { (void)ckpt.load<unsigned_holder>(t.name, held); }, {"not as"});
+}
+
 // ---- What the reader reports ----
 
 // The registry format the reader must report for a checkpoint tensor (the first registry format with its storage),
