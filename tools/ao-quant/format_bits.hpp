@@ -19,13 +19,18 @@ struct format_bits {
   double element = 0, packed = 0, stored = 0;
 };
 
+// The bits a code of [qmin, qmax] needs (int3 for [-4, 3], uint4 for [0, 15]).
+constexpr int bits_for_range(int qmin, int qmax) {
+  int bits = 0;
+  while ((1 << bits) < qmax - qmin + 1) ++bits;
+  return bits;
+}
+
 template <class F>
 constexpr int element_bits() {
   using family = typename ao::format_traits<F>::family;
   if constexpr (std::is_same_v<family, ao::format_family::affine>) {
-    int bits = 0;
-    while ((1 << bits) < F::quant_max - F::quant_min + 1) ++bits;
-    return bits;
+    return bits_for_range(F::quant_min, F::quant_max);
   } else if constexpr (std::is_same_v<family, ao::format_family::nvfp4>) {
     return 4;
   } else {

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "command_line.hpp"
 #include "float_source.hpp"
+#include "format_bits.hpp"
 #include "progress.hpp"
 #include "text_table.hpp"
 
@@ -35,12 +36,9 @@ std::string storage_text(const ao::io::torchao_tensor& t) {
       return s.global_scale ? "NVFP4, global scale" : "NVFP4";
     case ao::io::torchao_storage_family::float8:
       return std::string(ao::io::name(s.element)) + " " + tiles();
-    case ao::io::torchao_storage_family::affine: {
-      int bits = 0;
-      while ((1 << bits) < s.qmax - s.qmin + 1) ++bits;
-      return (s.qmin < 0 ? "int" : "uint") + std::to_string(bits) + " " + tiles() + ", " +
+    case ao::io::torchao_storage_family::affine:
+      return (s.qmin < 0 ? "int" : "uint") + std::to_string(bits_for_range(s.qmin, s.qmax)) + " " + tiles() + ", " +
              std::string(ao::io::name(s.scale_dtype)) + " scales";
-    }
     default:
       return ao::io::describe(s);
   }
