@@ -110,6 +110,23 @@ dequantize_task<F, float> weight_tile(const const_quantized_view<F>& w, const te
   return t;
 }
 
+// Asks the CPU to start loading the element data of W's rows [row, row + rows), columns [col, col + cols): the
+// next tile's bytes arrive while this tile is decoded and multiplied (a hint; no effect on results).
+template <class F>
+void prefetch_weights(const const_quantized_view<F>& w, std::size_t row, std::size_t rows, std::size_t col,
+                      std::size_t cols) noexcept {
+#if defined(__GNUC__)
+  using traits = format_traits<F>;
+  const std::size_t from = traits::data_row_bytes(col), to = traits::data_row_bytes(col + cols);
+  for (std::size_t r = row; r < row + rows; ++r) {
+    const std::uint8_t* base = w.data + static_cast<std::ptrdiff_t>(r) * w.data_stride;
+    for (std::size_t b = from; b < to; b += 64) __builtin_prefetch(base + b);
+  }
+#else
+  (void)w, (void)row, (void)rows, (void)col, (void)cols;
+#endif
+}
+
 template <class T>
 float matmul_to_float(T v) noexcept {
   if constexpr (std::is_same_v<T, float>) {
@@ -206,8 +223,9 @@ void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor
     for (std::size_t m0 = 0; m0 < p.m; m0 += kMBlock) {
       const std::size_t mb = std::min(kMBlock, p.m - m0);
       std::fill(acc.begin(), acc.end(), 0.0f);
-      auto tile = [&](std::size_t j0, std::size_t k0) {
+      auto tile = [&](std::size_t j0, std::size_t k0, std::size_t next_j0, std::size_t next_k0) {
         const std::size_t len = std::min(chunk, p.k - k0), tile_rows = std::min(kTile, rows - j0);
+        if (next_j0 < rows) prefetch_weights(p.w, n0 + next_j0, std::min(kTile, rows - next_j0), next_k0, std::min(chunk, p.k - next_k0));
         highway::dequantize(weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, scratch.data(),
                                            static_cast<std::ptrdiff_t>(chunk_pad)));
         const std::size_t len_pad = round_up(len, kLanes);
@@ -231,12 +249,15 @@ void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor
       if (p.m <= kMBlock) {
         // One block of x (GEMV): each tile's rows are read front to back, a few streams at a time.
         for (std::size_t j0 = 0; j0 < rows; j0 += kTile) {
-          for (std::size_t k0 = 0; k0 < p.k; k0 += chunk) tile(j0, k0);
+          for (std::size_t k0 = 0; k0 < p.k; k0 += chunk) {
+            const bool last = k0 + chunk >= p.k;
+            tile(j0, k0, last ? j0 + kTile : j0, last ? 0 : k0 + chunk);
+          }
         }
       } else {
         // GEMM: chunk by chunk, so that the block's x chunk stays in cache across the band's tiles.
         for (std::size_t k0 = 0; k0 < p.k; k0 += chunk) {
-          for (std::size_t j0 = 0; j0 < rows; j0 += kTile) tile(j0, k0);
+          for (std::size_t j0 = 0; j0 < rows; j0 += kTile) tile(j0, k0, j0 + kTile, k0);
         }
       }
       for (std::size_t i = 0; i < mb; ++i) {

@@ -1,0 +1,197 @@
+// Weight-only ao::matmul (ao/ops/matmul.hpp), y = x @ dequant(W)^T with fp32 x and y, K = N = 4096.
+//   nice -n 19 build/benchmarks/ao_matmul_bench              (docs/performance.md, "Weight-only matmul")
+//
+// Names:
+//   gemv/<format>/M<m>/<t>t/<backend>   M = 1 or 8, backend highway or scalar (the reference backend, this unit
+//                                       compiled -O3 -march=native); W cycled over enough copies to pass 3x the
+//                                       32 MiB L3, so every call reads W from DRAM. bytes_per_second: W's bytes
+//                                       (codes + scales + zero points) per call.
+//   roofline/<format>/<t>t              a streaming read (a sum of 64-bit words) of the same copies, the same bytes:
+//                                       the same-run bandwidth the GEMV divides by.
+//   gemm/<format>/M512/<t>t/highway     M = 512 (prefill), one copy of W; counter GFLOP/s = 2 M N K per call.
+// <t>t: 1 or 2 threads (ao::thread_pool through the executor; the roofline splits the bytes in 2).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ao/executor.hpp"
+#include "ao/formats/registry.hpp"
+#include "ao/ops/matmul.hpp"
+#include "ao/ops/quantize.hpp"
+#include "ao/tensor.hpp"
+
+namespace {
+
+constexpr std::size_t kN = 4096, kK = 4096;
+constexpr std::size_t kCycleBytes = std::size_t{96} << 20;  // 3x the L3
+
+std::vector<float> normal_values(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+ao::thread_pool& pool() {
+  static ao::thread_pool p(2);
+  return p;
+}
+
+// Copies of one quantized N x K weight, at least `bytes` in all (one copy when bytes is 0).
+template <class F>
+std::vector<ao::quantized_tensor<F>> weight_copies(std::size_t bytes) {
+  const std::vector<float> w = normal_values(kN * kK, 1);
+  const ao::quantized_tensor<F> q = ao::quantize<F>(ao::strided_view<const float, 2>(w.data(), {kN, kK}));
+  const std::size_t copies = std::max<std::size_t>(1, (bytes + q.bytes() - 1) / q.bytes());
+  return std::vector<ao::quantized_tensor<F>>(copies, q);
+}
+
+template <class F, class Backend>
+void gemv(benchmark::State& state, std::size_t m, int threads) {
+  const auto w = weight_copies<F>(kCycleBytes);
+  const std::vector<float> x = normal_values(m * kK, 2);
+  std::vector<float> y(m * kN);
+  const ao::strided_view<const float, 2> xv(x.data(), {m, kK});
+  const ao::strided_view<float, 2> yv(y.data(), {m, kN});
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (threads == 1) {
+      ao::matmul(xv, w[i], yv, Backend{});
+    } else {
+      ao::matmul(xv, w[i], yv, Backend{}, pool());
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+    i = (i + 1) % w.size();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w[0].bytes()));
+  state.counters["copies"] = static_cast<double>(w.size());
+}
+
+// Sum of n bytes as 64-bit words (n a multiple of 8).
+std::uint64_t read_words(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    std::uint64_t v[4];
+    std::memcpy(v, p + i, 32);
+    a0 += v[0];
+    a1 += v[1];
+    a2 += v[2];
+    a3 += v[3];
+  }
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    a0 += v;
+  }
+  return a0 + a1 + a2 + a3;
+}
+
+template <class F>
+void roofline(benchmark::State& state, int threads) {
+  const auto w = weight_copies<F>(kCycleBytes);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto& q = w[i];
+    // The buffers W is stored in: codes, scales, zero points.
+    const std::uint8_t* parts[3] = {q.data().data(), reinterpret_cast<const std::uint8_t*>(q.scales().data()),
+                                    reinterpret_cast<const std::uint8_t*>(q.zero_points().data())};
+    const std::size_t sizes[3] = {q.data().size(), q.scales().size() * sizeof(q.scales()[0]),
+                                  q.zero_points().size() * sizeof(q.zero_points()[0])};
+    std::uint64_t sum[2] = {0, 0};
+    auto half = [&](std::size_t t) {
+      for (int b = 0; b < 3; ++b) {
+        const std::size_t per = sizes[b] / 2 / 8 * 8, from = t == 0 ? 0 : per, n = t == 0 ? per : sizes[b] - per;
+        sum[t] += read_words(parts[b] + from, n / 8 * 8);
+      }
+    };
+    if (threads == 1) {
+      half(0);
+      half(1);
+    } else {
+      pool().parallel_for(2, half);
+    }
+    benchmark::DoNotOptimize(sum);
+    i = (i + 1) % w.size();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w[0].bytes()));
+}
+
+template <class F>
+void gemm(benchmark::State& state, int threads) {
+  constexpr std::size_t kM = 512;
+  const auto w = weight_copies<F>(0);
+  const std::vector<float> x = normal_values(kM * kK, 3);
+  std::vector<float> y(kM * kN);
+  const ao::strided_view<const float, 2> xv(x.data(), {kM, kK});
+  const ao::strided_view<float, 2> yv(y.data(), {kM, kN});
+  for (auto _ : state) {
+    if (threads == 1) {
+      ao::matmul(xv, w[0], yv);
+    } else {
+      ao::matmul(xv, w[0], yv, pool());
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * kM * kN * kK * 1e-9,
+                                                 benchmark::Counter::kIsRate);
+}
+
+template <class F>
+void register_format() {
+  const std::string name = ao::name<F>();
+  for (int t : {1, 2}) {
+    const std::string ts = "/" + std::to_string(t) + "t";
+    benchmark::RegisterBenchmark(("roofline/" + name + ts).c_str(), [t](benchmark::State& s) { roofline<F>(s, t); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    for (std::size_t m : {1, 8}) {
+      benchmark::RegisterBenchmark(("gemv/" + name + "/M" + std::to_string(m) + ts + "/highway").c_str(),
+                                   [m, t](benchmark::State& s) { gemv<F, ao::backend::highway>(s, m, t); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+  benchmark::RegisterBenchmark(("gemv/" + name + "/M1/1t/scalar").c_str(),
+                               [](benchmark::State& s) { gemv<F, ao::backend::scalar>(s, 1, 1); })
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
+template <class F>
+void register_gemm() {
+  for (int t : {1, 2}) {
+    benchmark::RegisterBenchmark(("gemm/" + std::string(ao::name<F>()) + "/M512/" + std::to_string(t) + "t/highway").c_str(),
+                                 [t](benchmark::State& s) { gemm<F>(s, t); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_format<ao::int4_symmetric_group32>();
+  register_format<ao::tinygemm_int4_group128>();
+  register_format<ao::int8_symmetric_per_row>();
+  register_format<ao::float8_e4m3_per_row>();
+  register_format<ao::mxfp4>();
+  register_format<ao::mxfp8_e4m3>();
+  register_format<ao::nvfp4>();
+  register_gemm<ao::int4_symmetric_group32>();
+  register_gemm<ao::mxfp4>();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
