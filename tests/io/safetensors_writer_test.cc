@@ -167,6 +167,61 @@ TEST(SafetensorsWriter, AtomicWrite) {
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"model.safetensors", "sub"}));
 }
 
+// Deferred tensors: the header and added tensors first, each deferred tensor's bytes appended in pieces; the file
+// equals what write() gives for the same tensors. Every misuse is an ao::error, and an output that is not
+// committed leaves nothing behind.
+TEST(SafetensorsWriter, StreamingOutput) {
+  ao_io_test::temp_dir dir;
+  const std::string path = dir.path() + "/m.safetensors";
+  const bytes a = ao_io_test::iota_bytes(24), b = ao_io_test::iota_bytes(10), c = ao_io_test::iota_bytes(6);
+  ao::io::safetensors_writer whole;
+  whole.add("a", dtype::f32, {2, 3}, a.data(), a.size());
+  whole.add("b", dtype::u8, {10}, b.data(), b.size());
+  whole.add("c", dtype::f16, {3}, c.data(), c.size());
+  whole.add_metadata("format", "pt");
+
+  ao::io::safetensors_writer w;
+  w.add_deferred("a", dtype::f32, {2, 3});
+  w.add("b", dtype::u8, {10}, b.data(), b.size());
+  w.add_deferred("c", dtype::f16, {3});
+  w.add_metadata("format", "pt");
+  EXPECT_EQ(w.header(), whole.header());
+  expect_error([&] { (void)w.to_bytes(); }, {"to_bytes", "'a'", "deferred"});
+  expect_error([&] { w.write(path); }, {"write", "'a'", "deferred"});
+  expect_error([&] { w.add_deferred("a", dtype::u8, {1}); }, {"name.duplicate"});
+  expect_error([&] { w.add_deferred("odd", dtype::f4, {3}); }, {"'odd'", "partial byte"});
+  expect_error([&] { w.add_deferred("huge", dtype::f64, {1ull << 62, 8}); }, {"'huge'", "overflow"});
+  {
+    auto out = w.open(path);
+    out.append("c", c.data(), c.size());  // any order of tensors
+    out.append("a", a.data(), 10);        // in pieces
+    expect_error([&] { out.append("b", b.data(), 1); }, {"'b'", "not declared deferred"});
+    expect_error([&] { out.append("nope", b.data(), 1); }, {"'nope'", "not declared deferred"});
+    expect_error([&] { out.append("c", c.data(), 1); }, {"'c'", "1 more bytes after 6 of 6"});
+    expect_error([&] { out.commit(); }, {"'a'", "10 of its 24 bytes"});
+    // The failed commit removed the temporary file; the folder holds nothing.
+    EXPECT_TRUE(dir.entries().empty());
+  }
+  {
+    auto out = w.open(path);
+    out.append("a", a.data(), 0);
+    out.append("c", c.data(), c.size());
+    EXPECT_EQ(dir.entries().size(), 1u);  // the temporary file
+  }  // destroyed without a commit: removed, `path` never created
+  EXPECT_TRUE(dir.entries().empty());
+
+  auto out = w.open(path);
+  auto moved = std::move(out);  // the output moves (one owner of the file)
+  moved.append("a", a.data(), 10);
+  moved.append("a", a.data() + 10, 14);
+  moved.append("c", c.data(), c.size());
+  moved.commit();
+  expect_error([&] { moved.commit(); }, {"committed twice"});
+  expect_error([&] { moved.append("a", a.data(), 1); }, {"append after commit"});
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"m.safetensors"});
+  EXPECT_TRUE(ao_io_test::read_bytes(path) == whole.to_bytes());
+}
+
 TEST(SafetensorsDtype, NamesAndSizes) {
   for (dtype t : ao::io::all_dtypes) {
     const auto back = ao::io::dtype_from_name(ao::io::name(t));

@@ -408,6 +408,37 @@ void round_trip(const std::string& path, round_trip_counts& n) {
   const std::vector<std::uint8_t> written = w.to_bytes(order);
   const std::vector<std::uint8_t> original = ao_io_test::read_bytes(path);
 
+  // The streaming writer (add_planned, then each tensor's values through the open output, in reverse order)
+  // writes the same file.
+  {
+    io::torchao_checkpoint_writer ws;
+    for (const io::torchao_tensor& t : ckpt) {
+      if (!t.quantized()) {
+        const auto& e = t.components.at(0).entry;
+        ws.add_tensor_borrowed(t.name, e.dtype, e.shape, e.bytes.data, e.bytes.size);
+        continue;
+      }
+      with_format(t, [&](auto tag) {
+        using F = typename decltype(tag)::type;
+        ws.add_planned<F>(t.name, std::vector<std::size_t>(t.shape.begin(), t.shape.end()), t.attributes);
+      });
+    }
+    for (const auto& kv : ckpt.other_metadata()) ws.add_metadata(kv.first, kv.second);
+    ao_io_test::temp_dir dir;
+    const std::string streamed = dir.path() + "/streamed.safetensors";
+    auto out = ws.open(streamed, order);
+    for (auto t = ckpt.end(); t != ckpt.begin();) {
+      --t;
+      if (!t->quantized()) continue;
+      with_format(*t, [&](auto tag) {
+        using F = typename decltype(tag)::type;
+        out.write(t->name, ckpt.load<F>(t->name));
+      });
+    }
+    out.commit();
+    EXPECT_TRUE(ao_io_test::read_bytes(streamed) == written);
+  }
+
   const parsed_file a = parse_file(original), b = parse_file(written);
   ASSERT_EQ(a.header.size(), b.header.size());
   for (auto it = a.header.begin(); it != a.header.end(); ++it) {
@@ -634,6 +665,34 @@ TEST(TorchaoCheckpointErrors, WriterRefuses) {
   expect_error([&] { w.add_tensor("b", io::dtype::f32, {2}, &one, 4); }, {"byte count"});
   auto padded = ao::quantized_tensor<ao::mxfp4>::allocate(std::vector<std::size_t>{2, 40}, true);
   expect_error([&] { w.add("padded.weight", padded, ckpt.at("mxfp4.weight").attributes); }, {"padded"});
+  // Planned tensors: the same checks, and output::write takes only the planned format and shape, once.
+  const std::vector<std::size_t> shape = q.shape();
+  expect_error([&] { w.add_planned<ao::mxfp4>("mxfp4.weight", shape, ckpt.at("mxfp4.weight").attributes); },
+               {"was added before"});
+  expect_error([&] { w.add_planned<ao::mxfp4>("other.weight", shape, as_int8); }, {"Int8Tensor holds int8 codes"});
+  expect_error([&] { w.add_planned<ao::mxfp4>("odd.weight", {3, 40}, ckpt.at("mxfp4.weight").attributes); },
+               {"'odd.weight'"});
+  {
+    io::torchao_checkpoint_writer ws;
+    ws.add_planned<ao::mxfp4>("mxfp4.weight", shape, ckpt.at("mxfp4.weight").attributes);
+    expect_error([&] { (void)ws.to_bytes(); }, {"deferred"});
+    ao_io_test::temp_dir dir;
+    auto out = ws.open(dir.path() + "/s.safetensors");
+    expect_error([&] { out.write("lm.bias", q); }, {"'lm.bias'", "not added with add_planned"});
+    expect_error([&] { out.write("mxfp4.weight", ao::quantized_tensor<ao::mxfp8_e4m3>::allocate(shape)); },
+                 {"planned as mxfp4", "given mxfp8_e4m3"});
+    std::vector<std::size_t> other = shape;
+    other.back() += 32;
+    expect_error([&] { out.write("mxfp4.weight", ao::quantized_tensor<ao::mxfp4>::allocate(other)); },
+                 {"planned with shape"});
+    out.write("mxfp4.weight", q);
+    expect_error([&] { out.write("mxfp4.weight", q); }, {"more bytes after"});
+    out.commit();
+    const auto b = ao_io_test::read_bytes(dir.path() + "/s.safetensors");
+    io::torchao_checkpoint_writer wa;
+    wa.add("mxfp4.weight", q, ckpt.at("mxfp4.weight").attributes);
+    EXPECT_TRUE(b == wa.to_bytes());
+  }
   // A plain tensor and other metadata round-trip through the reader.
   w.add_tensor("lm.bias", io::dtype::f32, {}, &one, 4);
   w.add_metadata("format", "pt");

@@ -4,6 +4,8 @@
 // attributes for the recipe (recipe.hpp); every other tensor is copied as it is, in IN's order.
 #include <chrono>
 #include <cstdio>
+#include <future>
+#include <memory>
 #include <regex>
 #include <string>
 
@@ -16,37 +18,53 @@
 #include "format_bits.hpp"
 #include "progress.hpp"
 #include "recipe.hpp"
+#include "tensor_cache.hpp"
 
 namespace ao_quant {
 namespace {
 
-// Quantizes one tensor with format F into the writer; returns the stored bytes.
-template <class F, class Src>
-std::size_t quantize_tensor(const recipe& r, const ao::io::tensor_entry& e, ao::io::torchao_checkpoint_writer& w,
-                            ao::thread_pool& pool) {
+// How one selected tensor is held as format F: its shape, and the shape it is written with. intx holds one row
+// of F per group (written back with the tensor's own shape, as_shape).
+struct held_shape {
+  std::vector<std::size_t> q_shape;
+  std::vector<std::uint64_t> as_shape;  // empty: q_shape
+  std::uint64_t rows = 0, cols = 0;     // of the source view
+};
+
+held_shape held_shape_of(const recipe& r, const ao::io::tensor_entry& e) {
   const std::uint64_t rows = rows_of(e.shape), cols = cols_of(e.shape), group = group_of(r);
   if (group != 0 && cols % group != 0) {
     throw ao::error("tensor '" + e.name + "': the last dim " + std::to_string(cols) + " is not a multiple of --group " +
                     std::to_string(group) + " (choose another group, or --exclude this tensor)");
   }
-  // intx: one row of F per group (written back with the tensor's own shape, as_shape).
-  const std::vector<std::size_t> held =
-      group != 0 ? std::vector<std::size_t>{static_cast<std::size_t>(rows * (cols / group)), static_cast<std::size_t>(group)}
-                 : std::vector<std::size_t>(e.shape.begin(), e.shape.end());
-  const std::vector<std::uint64_t> as_shape = group != 0 ? e.shape : std::vector<std::uint64_t>{};
-  ao::quantized_tensor<F> q;
-  try {
-    q = ao::quantized_tensor<F>::allocate(held);
-  } catch (const ao::error& err) {
-    throw ao::error("tensor '" + e.name + "': " + err.what() + " (--exclude it, or choose another format)");
+  held_shape h;
+  if (group != 0) {
+    h.rows = rows * (cols / group);
+    h.cols = group;
+    h.q_shape = {static_cast<std::size_t>(h.rows), static_cast<std::size_t>(group)};
+    h.as_shape = e.shape;
+  } else {
+    h.rows = rows;
+    h.cols = cols;
+    h.q_shape.assign(e.shape.begin(), e.shape.end());
   }
-  const float_source<Src> src(e, group != 0 ? rows * (cols / group) : rows, group != 0 ? group : cols);
-  ao::quantize<F>(src.view(), q.view(), pool);
+  return h;
+}
+
+template <class F>
+ao::io::torchao_attributes attributes_of(const recipe& r, const ao::io::tensor_entry& e) {
   ao::io::torchao_attributes a = ao::io::torchao_default_attributes<F>(e.dtype);
   a.cls = class_of(r);
-  const std::size_t bytes = stored_bytes(q);
-  w.add(e.name, std::move(q), a, as_shape);
-  return bytes;
+  return a;
+}
+
+// Calls fn(Src{}, tag of F) with the source type and the recipe's format for entry e.
+template <class Fn>
+void with_tensor_types(const recipe& r, const ao::io::tensor_entry& e, Fn&& fn) {
+  with_float_type(e.dtype, [&](auto src_tag) {
+    using Src = decltype(src_tag);
+    with_format<Src>(r, [&](auto format_tag) { fn(src_tag, format_tag); });
+  });
 }
 
 }  // namespace
@@ -75,36 +93,60 @@ int run_quantize(const arguments& args) {
     return is_float_dtype(e.dtype) && e.shape.size() >= 2 && std::regex_search(e.name, include) &&
            !(has_exclude && std::regex_search(e.name, exclude));
   };
-  std::uint64_t todo_bytes = 0;
+
+  // Pass 1: lay the output out. Every quantized tensor's entries follow from its shape and the recipe, so the
+  // header (and every copied tensor) is written before anything is quantized, and each tensor is written as soon
+  // as it is made: one quantized tensor in memory at a time (tensor_cache keeps a few for reuse), not all.
+  ao::io::torchao_checkpoint_writer w;
+  std::uint64_t todo_bytes = 0, in_bytes = 0, out_bytes = 0, values = 0;
   std::size_t todo = 0;
   for (const auto& e : file) {
-    if (selected(e)) {
-      todo_bytes += e.bytes.size;
-      ++todo;
-    }
-  }
-
-  ao::io::torchao_checkpoint_writer w;
-  progress bar("quantizing", todo, todo_bytes, quiet);
-  std::uint64_t in_bytes = 0, out_bytes = 0, values = 0;
-  for (const auto& e : file) {
     if (!selected(e)) {
-      w.add_tensor(e.name, e.dtype, e.shape, e.bytes.data, e.bytes.size);
+      w.add_tensor_borrowed(e.name, e.dtype, e.shape, e.bytes.data, e.bytes.size);  // the file stays mapped
       continue;
     }
-    with_float_type(e.dtype, [&](auto src_tag) {
+    const held_shape h = held_shape_of(r, e);
+    with_tensor_types(r, e, [&](auto, auto format_tag) {
+      using F = typename decltype(format_tag)::type;
+      try {
+        w.add_planned<F>(e.name, h.q_shape, attributes_of<F>(r, e), h.as_shape);
+      } catch (const ao::error& err) {
+        throw ao::error(std::string(err.what()) + " (--exclude it, or choose another format)");  // names the tensor
+      }
+    });
+    todo_bytes += e.bytes.size;
+    ++todo;
+  }
+  for (const auto& kv : file.metadata_entries()) w.add_metadata(kv.first, kv.second);
+  ao::io::torchao_checkpoint_writer::output o = w.open(out);
+
+  // Pass 2: quantize each selected tensor (ao's Highway kernels, dynamic dispatch) and write it. The write of one
+  // tensor (a copy into the page cache, as costly as quantizing on a small machine) runs on its own thread while
+  // the next is quantized; one write at a time, so the output is used by one thread at a time.
+  progress bar("quantizing", todo, todo_bytes, quiet);
+  tensor_cache cache;
+  std::future<void> writing;  // the previous tensor's write
+  const void* busy = nullptr;  // the tensor it writes
+  for (const auto& e : file) {
+    if (!selected(e)) continue;
+    const held_shape h = held_shape_of(r, e);
+    with_tensor_types(r, e, [&](auto src_tag, auto format_tag) {
       using Src = decltype(src_tag);
-      with_format<Src>(r, [&](auto format_tag) {
-        using F = typename decltype(format_tag)::type;
-        out_bytes += quantize_tensor<F, Src>(r, e, w, pool);
-      });
+      using F = typename decltype(format_tag)::type;
+      std::shared_ptr<ao::quantized_tensor<F>> q = cache.get<F>(h.q_shape, busy);
+      const float_source<Src> src(e, h.rows, h.cols);
+      ao::quantize<F>(src.view(), q->view(), pool);
+      out_bytes += stored_bytes(*q);
+      if (writing.valid()) writing.get();  // rethrows its error
+      busy = q.get();
+      writing = std::async(std::launch::async, [&o, name = e.name, q] { o.write(name, *q); });
     });
     in_bytes += e.bytes.size;
     values += e.numel();
     bar.advance(e.bytes.size);
   }
-  for (const auto& kv : file.metadata_entries()) w.add_metadata(kv.first, kv.second);
-  w.write(out);
+  if (writing.valid()) writing.get();
+  o.commit();
   bar.finish();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!quiet) {

@@ -6,6 +6,15 @@
 //   w.set_metadata({{"format", "pt"}});
 //   w.write("model.safetensors");    // temp file in the same directory, fsync, rename; or ao::error
 //
+// Streaming: a tensor can be declared without its bytes (add_deferred), which then come through the open file:
+//
+//   w.add_deferred("big", ao::io::dtype::u8, {1 << 30});
+//   ao::io::safetensors_writer::output out = w.open("model.safetensors");  // header and added tensors written
+//   out.append("big", chunk, n);  ...                                       // each deferred tensor, in order
+//   out.commit();                                 // all there? fsync, rename; destroyed uncommitted: file removed
+//
+// so that a producer (ao-quant) writes each tensor as it makes it, with one tensor in memory instead of all.
+//
 // What it writes is what the safetensors Rust crate's serializer (which safetensors.torch.save_file calls)
 // writes for the same tensors and metadata, byte for byte:
 //   - tensors sorted by dtype, descending in the crate's enum order (ao::io::dtype's order: U64, I64, F64, C64,
@@ -67,7 +76,21 @@ class safetensors_writer {
       names_.erase(name);
       fail("tensor " + q + ": data is null");
     }
-    entries_.push_back(entry{std::move(name), t, std::move(shape), static_cast<const std::uint8_t*>(data), size});
+    entries_.push_back(entry{std::move(name), t, std::move(shape), static_cast<const std::uint8_t*>(data), size, false});
+  }
+
+  // Declares a tensor whose bytes are written later, through the output that open() returns (output::append).
+  // The same checks as add, for a shape with a whole byte size. write() and to_bytes() refuse a writer with
+  // deferred tensors.
+  void add_deferred(std::string name, dtype t, std::vector<std::uint64_t> shape) {
+    const byte_size_result s = byte_size(t, shape);
+    if (s.state != byte_size_result::status::ok) {
+      fail("tensor " + detail::quote_for_message(name) + ": data_offsets.size: the shape of " +
+           std::string(io::name(t)) + " has no whole byte size (overflow or partial byte)");
+    }
+    static const std::uint8_t placeholder = 0;  // add() wants non-null data; never read for a deferred entry
+    add(std::move(name), t, std::move(shape), &placeholder, static_cast<std::size_t>(s.bytes));
+    entries_.back().deferred = true;
   }
 
   // Sets "__metadata__" (replacing what was set), keys in the given order. Keys and values must be valid
@@ -147,6 +170,7 @@ class safetensors_writer {
 
   // The whole file in memory.
   std::vector<std::uint8_t> to_bytes() const {
+    refuse_deferred("to_bytes");
     const std::string h = header();
     std::vector<std::uint8_t> out;
     out.reserve(8 + h.size() + data_size());
@@ -163,40 +187,136 @@ class safetensors_writer {
   // it. On any failure the temporary file is removed and ao::error names the path, the call and the reason.
   // (If `path` is a symbolic link, the link itself is replaced.)
   void write(const std::string& path) const {
+    refuse_deferred("write");
+    open(path).commit();
+  }
+
+  // The file at `path` being written: its temporary file holds the header and every tensor added with bytes;
+  // each deferred tensor's bytes are appended (in order, any number of calls), then commit() checks that every
+  // deferred tensor is complete and makes the file appear at `path` as write() does. Destroyed without a commit
+  // (an exception, an early return), it removes the temporary file: `path` is never touched.
+  // The writer it came from may be destroyed or changed meanwhile (the output keeps what it needs). Not
+  // thread-safe: one thread appends at a time.
+  class output {
+   public:
+    output(output&& other) noexcept { *this = std::move(other); }
+    output& operator=(output&& other) noexcept {
+      if (this != &other) {
+        discard();
+        path_ = std::move(other.path_);
+        tmp_path_ = std::move(other.tmp_path_);
+        fd_ = other.fd_;
+        other.fd_ = -1;
+        other.tmp_path_.clear();
+        slots_ = std::move(other.slots_);
+      }
+      return *this;
+    }
+    output(const output&) = delete;
+    output& operator=(const output&) = delete;
+    ~output() { discard(); }
+
+    // Appends n bytes of the deferred tensor `name` after those appended before. ao::error when the name is not
+    // a deferred tensor, the bytes would run past its size, the output was committed, or the write fails.
+    void append(const std::string& name, const void* data, std::size_t n) {
+      if (fd_ < 0) fail("output for '" + path_ + "': append after commit");
+      const auto it = slots_.find(name);
+      if (it == slots_.end()) {
+        fail("output for '" + path_ + "': tensor " + detail::quote_for_message(name) + " was not declared deferred");
+      }
+      slot& sl = it->second;
+      if (n > sl.size - sl.written) {
+        fail("output for '" + path_ + "': tensor " + detail::quote_for_message(name) + ": " + std::to_string(n) +
+             " more bytes after " + std::to_string(sl.written) + " of " + std::to_string(sl.size));
+      }
+      if (n != 0 && data == nullptr) fail("output for '" + path_ + "': tensor " + detail::quote_for_message(name) + ": data is null");
+      pwrite_all(fd_, static_cast<const std::uint8_t*>(data), n, sl.offset + sl.written, path_);
+      sl.written += n;
+    }
+
+    // Finishes the file (fsync, close, rename, fsync of the directory). ao::error naming the first deferred
+    // tensor that is incomplete, or the failing call; the temporary file is then removed.
+    void commit() {
+      if (fd_ < 0) fail("output for '" + path_ + "': committed twice");
+      try {
+        for (const auto& kv : slots_) {
+          if (kv.second.written != kv.second.size) {
+            fail("output for '" + path_ + "': tensor " + detail::quote_for_message(kv.first) + " has " +
+                 std::to_string(kv.second.written) + " of its " + std::to_string(kv.second.size) + " bytes");
+          }
+        }
+        if (::fsync(fd_) != 0) fail_io(path_, "fsync", errno);
+        const int fd = fd_;
+        fd_ = -1;
+        if (::close(fd) != 0) fail_io(path_, "close", errno);
+        if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) fail_io(path_, "rename", errno);
+      } catch (...) {
+        discard();
+        throw;
+      }
+      tmp_path_.clear();  // renamed: nothing to remove
+      // Make the rename durable. A failure here leaves a complete file in place: it is not reported.
+      const std::string dir = directory_of(path_);
+      const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) {
+        (void)::fsync(dfd);
+        ::close(dfd);
+      }
+    }
+
+   private:
+    friend class safetensors_writer;
+    struct slot {
+      std::uint64_t offset = 0;  // in the file
+      std::uint64_t size = 0, written = 0;
+    };
+    output() = default;
+    void discard() noexcept {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = -1;
+      if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+      tmp_path_.clear();
+    }
+
+    std::string path_, tmp_path_;
+    int fd_ = -1;
+    std::map<std::string, slot> slots_;
+  };
+
+  // Creates the temporary file beside `path` and writes the header and the bytes of every tensor added with
+  // data (see output). ao::error as write.
+  output open(const std::string& path) const {
     const std::string h = header();
     std::uint8_t len[8];
     const std::uint64_t n = h.size();
     for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(n >> (8 * i));
 
-    temp_file tmp;
+    output out;
+    out.path_ = path;
     static std::atomic<unsigned> counter{0};
-    for (int attempt = 0; tmp.fd < 0; ++attempt) {
+    for (int attempt = 0; out.fd_ < 0; ++attempt) {
       const auto tick = static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count());
-      tmp.path = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
-                 std::to_string(tick % 1000000007ULL);
-      tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (tmp.fd < 0 && (errno != EEXIST || attempt >= 100)) {
+      out.tmp_path_ = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
+                      std::to_string(tick % 1000000007ULL);
+      out.fd_ = ::open(out.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (out.fd_ < 0 && (errno != EEXIST || attempt >= 100)) {
         const int e = errno;
-        tmp.path.clear();  // nothing to remove
+        out.tmp_path_.clear();  // nothing to remove
         fail_io(path, "open " + path + ".tmp.*", e);
       }
     }
-    write_all(tmp.fd, len, 8, path);
-    write_all(tmp.fd, reinterpret_cast<const std::uint8_t*>(h.data()), h.size(), path);
-    for (const entry* e : sorted()) write_all(tmp.fd, e->data, e->size, path);
-    if (::fsync(tmp.fd) != 0) fail_io(path, "fsync", errno);
-    const int fd = tmp.fd;
-    tmp.fd = -1;
-    if (::close(fd) != 0) fail_io(path, "close", errno);
-    if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_io(path, "rename", errno);
-    tmp.path.clear();  // renamed: nothing to remove
-    // Make the rename durable. A failure here leaves a complete file in place: it is not reported.
-    const std::string dir = directory_of(path);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      (void)::fsync(dfd);
-      ::close(dfd);
+    pwrite_all(out.fd_, len, 8, 0, path);
+    pwrite_all(out.fd_, reinterpret_cast<const std::uint8_t*>(h.data()), h.size(), 8, path);
+    std::uint64_t offset = 8 + n;
+    for (const entry* e : sorted()) {
+      if (e->deferred) {
+        out.slots_[e->name] = output::slot{offset, e->size, 0};
+      } else {
+        pwrite_all(out.fd_, e->data, e->size, offset, path);
+      }
+      offset += e->size;
     }
+    return out;
   }
 
   std::size_t size() const noexcept { return entries_.size(); }
@@ -208,20 +328,17 @@ class safetensors_writer {
     std::vector<std::uint64_t> shape;
     const std::uint8_t* data;
     std::size_t size;
+    bool deferred;  // bytes come through output::append
   };
 
-  // Removes the temporary file (and closes it) unless the write got through.
-  struct temp_file {
-    std::string path;
-    int fd = -1;
-    temp_file() = default;
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-    ~temp_file() {
-      if (fd >= 0) ::close(fd);
-      if (!path.empty()) ::unlink(path.c_str());
+  void refuse_deferred(const char* call) const {
+    for (const entry& e : entries_) {
+      if (e.deferred) {
+        fail(std::string(call) + ": tensor " + detail::quote_for_message(e.name) +
+             " was declared deferred: write through open()");
+      }
     }
-  };
+  }
 
   // The safetensors order: dtype descending (enum order), then name ascending byte-wise.
   std::vector<const entry*> sorted() const {
@@ -248,16 +365,18 @@ class safetensors_writer {
     return path.substr(0, slash);
   }
 
-  static void write_all(int fd, const std::uint8_t* p, std::size_t n, const std::string& path) {
+  // Writes n bytes at file offset `at` (short writes and EINTR retried).
+  static void pwrite_all(int fd, const std::uint8_t* p, std::size_t n, std::uint64_t at, const std::string& path) {
     while (n > 0) {
       const std::size_t chunk = n < (std::size_t{1} << 30) ? n : (std::size_t{1} << 30);
-      const ::ssize_t w = ::write(fd, p, chunk);
+      const ::ssize_t w = ::pwrite(fd, p, chunk, static_cast<::off_t>(at));
       if (w < 0) {
         if (errno == EINTR) continue;
         fail_io(path, "write", errno);
       }
       if (w == 0) fail_io(path, "write", EIO);
       p += w;
+      at += static_cast<std::uint64_t>(w);
       n -= static_cast<std::size_t>(w);
     }
   }

@@ -42,6 +42,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <typeindex>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -487,7 +489,16 @@ class torchao_checkpoint {
 };
 
 // Writes the torchao layout: what flatten_tensor_state_dict + safetensors.torch.save_file write for the same
-// tensors. Owns copies of every byte it is given.
+// tensors. Owns copies of every byte it is given, except add_tensor_borrowed's.
+//
+// Streaming (a checkpoint larger than memory, or written as it is made): add_planned lays a quantized tensor out
+// without its values; open() writes the header and every tensor that has its bytes, and the output's write()
+// gives each planned tensor its values, in any order; commit() finishes the file.
+//
+//   w.add_planned<ao::mxfp4>("layers.0.mlp.weight", {4096, 4096}, attributes);
+//   auto out = w.open("model.safetensors");
+//   out.write("layers.0.mlp.weight", q);   // a quantized_tensor<ao::mxfp4> of that shape
+//   out.commit();                          // the same bytes as add(q) + write()
 class torchao_checkpoint_writer {
  public:
   // A quantized tensor named "<module>.<leaf>" (torchao_default_attributes<F>(dtype) gives torchao's defaults),
@@ -500,23 +511,35 @@ class torchao_checkpoint_writer {
     if (attributes.cls == torchao_class::tensor) fail(name, "a quantized tensor needs a torchao class in its attributes");
     std::string meta;
     std::vector<torchao_entry> entries = flatten(name, std::move(q), attributes, meta, as_shape);
-    add_entries(name, std::move(meta), std::move(entries));
+    add_entries(name, std::move(meta), std::move(entries), nullptr);
+  }
+
+  // A quantized tensor of format F whose values come later, through open()'s output (output::write), as a
+  // quantized_tensor<F> of shape q_shape (unpadded). Checks and entries as add's (flatten_plan).
+  template <class F>
+  void add_planned(const std::string& name, const std::vector<std::size_t>& q_shape, const torchao_attributes& attributes,
+                   const std::vector<std::uint64_t>& as_shape = {}) {
+    if (attributes.cls == torchao_class::tensor) fail(name, "a quantized tensor needs a torchao class in its attributes");
+    std::string meta;
+    std::vector<torchao_entry> entries = flatten_plan<F>(name, q_shape, attributes, meta, as_shape);
+    auto p = std::make_shared<planned>();  // shared with the outputs opened later
+    p->type = std::type_index(typeid(F));
+    p->format = display_name<F>();
+    p->q_shape = q_shape;
+    p->attributes = attributes;
+    for (const auto& e : entries) p->entries.emplace_back(e.name, e.attribute);
+    add_entries(name, std::move(meta), std::move(entries), p);
   }
 
   // A plain tensor, stored under its own name (bytes copied: row-major, little-endian).
   void add_tensor(const std::string& name, io::dtype t, std::vector<std::uint64_t> shape, const void* data,
                   std::size_t size) {
-    const byte_size_result s = byte_size(t, shape);
-    if (s.state != byte_size_result::status::ok || s.bytes != size) fail(name, "the byte count does not match the shape");
-    torchao_entry e;
-    e.name = name;
-    e.dtype = t;
-    e.shape = std::move(shape);
-    const auto* p = static_cast<const std::uint8_t*>(data);
-    e.bytes.assign(p, p + size);
-    std::vector<torchao_entry> entries;
-    entries.push_back(std::move(e));
-    add_entries(name, "{\"_type\": \"Tensor\"}", std::move(entries));
+    add_plain(name, t, std::move(shape), data, size, false);
+  }
+  // The same, with the bytes borrowed, not copied: they must stay valid and unchanged until written.
+  void add_tensor_borrowed(const std::string& name, io::dtype t, std::vector<std::uint64_t> shape, const void* data,
+                           std::size_t size) {
+    add_plain(name, t, std::move(shape), data, size, true);
   }
 
   // Another "__metadata__" key (not a tensor name, not "tensor_names"), written after the tensors' keys.
@@ -550,13 +573,24 @@ class torchao_checkpoint_writer {
     return out;
   }
 
-  // A safetensors_writer holding every entry (borrowed from this writer: keep it alive until written).
+  // A safetensors_writer holding every entry (borrowed from this writer: keep it alive until written); planned
+  // tensors' entries are deferred (safetensors_writer::add_deferred).
   safetensors_writer safetensors(const std::vector<std::string>& key_order = {}) const {
     safetensors_writer w;
-    for (const auto& e : entries_) w.add(e->name, e->dtype, e->shape, e->bytes.data(), e->bytes.size());
+    for (const auto& e : entries_) {
+      if (e->plan) {
+        w.add_deferred(e->entry.name, e->entry.dtype, e->entry.shape);
+      } else if (e->borrowed) {
+        w.add(e->entry.name, e->entry.dtype, e->entry.shape, e->borrowed, e->borrowed_size);
+      } else {
+        w.add(e->entry.name, e->entry.dtype, e->entry.shape, e->entry.bytes.data(), e->entry.bytes.size());
+      }
+    }
     w.set_metadata(metadata(key_order));
     return w;
   }
+  // The whole file in memory, or written at `path` (safetensors_writer::write). ao::error when a tensor was
+  // added with add_planned (write those through open()).
   std::vector<std::uint8_t> to_bytes(const std::vector<std::string>& key_order = {}) const {
     return safetensors(key_order).to_bytes();
   }
@@ -565,10 +599,88 @@ class torchao_checkpoint_writer {
   }
 
  private:
+  // What add_planned recorded of a tensor: enough for output::write to produce its entries' bytes.
+  struct planned {
+    std::type_index type = std::type_index(typeid(void));  // F
+    std::string format;                                     // display_name<F>(), for messages
+    std::vector<std::size_t> q_shape;
+    torchao_attributes attributes;
+    std::vector<std::pair<std::string, std::string>> entries;  // (entry name, attribute), in flatten_plan's order
+  };
+
+ public:
+  // The file at `path` being written (safetensors_writer::output): header and every tensor with bytes written;
+  // write() gives each planned tensor its values; commit() checks that all were given and renames the file into
+  // place. Destroyed without commit(), it leaves `path` untouched. Independent of this writer once returned.
+  class output {
+   public:
+    // The values of planned tensor `name`: q must be a quantized_tensor<F> of the planned format and shape.
+    // ao::error naming the tensor when it was not planned, F or the shape differ, or it was written before.
+    template <class F>
+    void write(const std::string& name, const quantized_tensor<F>& q) {
+      const std::string where = "torchao checkpoint: tensor " + detail::quote_for_message(name) + ": ";
+      const auto it = planned_.find(name);
+      if (it == planned_.end()) throw ao::error(where + "was not added with add_planned");
+      const planned& p = *it->second;
+      if (p.type != std::type_index(typeid(F))) {
+        throw ao::error(where + "planned as " + p.format + ", given " + std::string(display_name<F>()));
+      }
+      if (q.shape() != p.q_shape || q.logical_cols() != q.stored_cols()) {
+        throw ao::error(where + "planned with shape " + ao::detail::shape_string(p.q_shape) + ", given " +
+                        ao::detail::shape_string(q.shape()) + (q.logical_cols() != q.stored_cols() ? " (padded)" : ""));
+      }
+      detail::torchao_check_absent_zero_points<F>(where, q, p.attributes);
+      std::vector<std::uint8_t> scratch;
+      for (const auto& [entry_name, attribute] : p.entries) {
+        const auto bytes = detail::torchao_component_bytes<F>(where, attribute, q, p.attributes, scratch);
+        file_.append(entry_name, bytes.first, bytes.second);
+      }
+    }
+    void commit() { file_.commit(); }
+
+   private:
+    friend class torchao_checkpoint_writer;
+    output(safetensors_writer::output file, std::map<std::string, std::shared_ptr<const planned>> p)
+        : file_(std::move(file)), planned_(std::move(p)) {}
+    safetensors_writer::output file_;
+    std::map<std::string, std::shared_ptr<const planned>> planned_;
+  };
+
+  // Opens the output at `path` (safetensors_writer::open), metadata keys ordered as metadata(key_order).
+  output open(const std::string& path, const std::vector<std::string>& key_order = {}) const {
+    return output(safetensors(key_order).open(path), tensor_plans_);
+  }
+
+ private:
+  struct stored {
+    torchao_entry entry;
+    const void* borrowed = nullptr;  // add_tensor_borrowed's bytes
+    std::size_t borrowed_size = 0;
+    bool plan = false;  // bytes come through output::write
+  };
+
   [[noreturn]] static void fail(const std::string& name, const std::string& what) {
     throw ao::error("ao::io::torchao_checkpoint_writer: tensor " + detail::quote_for_message(name) + ": " + what);
   }
-  void add_entries(const std::string& name, std::string meta, std::vector<torchao_entry> entries) {
+  void add_plain(const std::string& name, io::dtype t, std::vector<std::uint64_t> shape, const void* data,
+                 std::size_t size, bool borrow) {
+    const byte_size_result s = byte_size(t, shape);
+    if (s.state != byte_size_result::status::ok || s.bytes != size) fail(name, "the byte count does not match the shape");
+    if (data == nullptr && size != 0) fail(name, "data is null");
+    torchao_entry e;
+    e.name = name;
+    e.dtype = t;
+    e.shape = std::move(shape);
+    if (!borrow) {
+      const auto* p = static_cast<const std::uint8_t*>(data);
+      e.bytes.assign(p, p + size);
+    }
+    std::vector<torchao_entry> entries;
+    entries.push_back(std::move(e));
+    add_entries(name, "{\"_type\": \"Tensor\"}", std::move(entries), nullptr, borrow ? data : nullptr, size);
+  }
+  void add_entries(const std::string& name, std::string meta, std::vector<torchao_entry> entries,
+                   std::shared_ptr<const planned> plan, const void* borrowed = nullptr, std::size_t borrowed_size = 0) {
     if (name == "tensor_names" || names_.count(name) != 0) fail(name, "the name was added before, or is reserved");
     for (const auto& kv : other_) {
       if (kv.first == name) fail(name, "the name is a metadata key");
@@ -578,15 +690,22 @@ class torchao_checkpoint_writer {
     }
     names_.insert(name);
     tensor_meta_.emplace_back(name, std::move(meta));
+    if (plan) tensor_plans_.emplace(name, plan);
     for (auto& e : entries) {
       entry_names_.insert(e.name);
-      entries_.push_back(std::make_unique<torchao_entry>(std::move(e)));
+      auto st = std::make_unique<stored>();
+      st->entry = std::move(e);
+      st->borrowed = borrowed;
+      st->borrowed_size = borrowed_size;
+      st->plan = plan != nullptr;
+      entries_.push_back(std::move(st));
     }
   }
 
   std::set<std::string> names_, entry_names_;
   std::vector<std::pair<std::string, std::string>> tensor_meta_, other_;
-  std::vector<std::unique_ptr<torchao_entry>> entries_;
+  std::vector<std::unique_ptr<stored>> entries_;
+  std::map<std::string, std::shared_ptr<const planned>> tensor_plans_;
 };
 
 }  // namespace ao::io

@@ -157,6 +157,7 @@ struct torchao_tensor {
 // An entry to write: name, dtype, shape and owned bytes.
 struct torchao_entry {
   std::string name;
+  std::string attribute;  // the component ("qdata", "scale", ...; see torchao_component), "" for a plain tensor
   io::dtype dtype = io::dtype::u8;
   std::vector<std::uint64_t> shape;
   std::vector<std::uint8_t> bytes;
@@ -495,27 +496,35 @@ quantized_tensor<F> to_quantized(const torchao_tensor& t, const std::vector<std:
   return q;
 }
 
-// The entries torchao's flatten_tensor_state_dict makes of a tensor of format F named `name` ("<module>.<leaf>"),
-// in "_tensor_data_names" order, and (in `metadata`) the metadata string it writes for it. Bytes are copied, or
-// moved when q is passed as an rvalue (std::move(q): no copy of the element data).
-// as_shape (empty: q's shape) writes the values under another shape, when reshapes_to allows it (the inverse of
+// The entries torchao's flatten_tensor_state_dict makes of a tensor of format F held with shape q_shape (ao's
+// shape, unpadded) and named `name` ("<module>.<leaf>"), in "_tensor_data_names" order, without their bytes:
+// names, dtypes and shapes only; and (in `metadata`) the metadata string it writes for it. What flatten writes,
+// planned before the values exist (a streaming writer lays out the file first; see torchao_checkpoint_writer).
+// as_shape (empty: q_shape) writes the values under another shape, when reshapes_to allows it (the inverse of
 // to_quantized's as_shape: a per_row tensor of shape (R*C/G, G) is written as groups of G of shape (R, C)).
-// ao::error, naming the tensor, when the attributes' class cannot hold F, a zero point does not fit its dtype,
-// Int8Tensor's zero points are not all zero while attributes.has_zero_point is false, or the tensor is padded.
+// ao::error, naming the tensor, when F does not accept q_shape (check_format_shape), the attributes' class cannot
+// hold F, or the shapes do not fit.
 template <class F>
-std::vector<torchao_entry> flatten(const std::string& name, quantized_tensor<F> q,
-                                   const torchao_attributes& attributes, std::string& metadata,
-                                   const std::vector<std::uint64_t>& as_shape = {}) {
+std::vector<torchao_entry> flatten_plan(const std::string& name, const std::vector<std::size_t>& q_shape,
+                                        const torchao_attributes& attributes, std::string& metadata,
+                                        const std::vector<std::uint64_t>& as_shape = {}) {
   const std::string where = "torchao checkpoint: tensor " + detail::quote_for_message(name) + ": ";
-  if (q.logical_cols() != q.stored_cols()) throw ao::error(where + "a padded tensor has no torchao layout");
-  const std::vector<std::uint64_t> q_shape(q.shape().begin(), q.shape().end());
-  const torchao_storage s = storage_of<F>(q.rows(), q.stored_cols());
+  if (q_shape.empty()) throw ao::error(where + "a quantized tensor has rank >= 1");
+  const std::vector<std::uint64_t> held(q_shape.begin(), q_shape.end());
+  std::uint64_t rows = 1;
+  for (std::size_t d = 0; d + 1 < held.size(); ++d) rows *= held[d];
+  try {
+    check_format_shape<F>(display_name<F>(), static_cast<std::size_t>(rows), static_cast<std::size_t>(held.back()));
+  } catch (const ao::error& e) {
+    throw ao::error(where + e.what());
+  }
+  const torchao_storage s = storage_of<F>(rows, held.back());
   if (s.family == torchao_storage_family::none) {
     throw ao::error(where + display_name<F>() + " has no torchao class (no torchao tensor stores it)");
   }
-  const std::vector<std::uint64_t> shape = as_shape.empty() ? q_shape : as_shape;
-  if (!reshapes_to(s, q_shape, shape) || (shape != q_shape && attributes.is_swizzled_scales)) {
-    throw ao::error(where + "a tensor of shape " + detail::torchao_shape_string(q_shape) + " stored as " + describe(s) +
+  const std::vector<std::uint64_t> shape = as_shape.empty() ? held : as_shape;
+  if (!reshapes_to(s, held, shape) || (shape != held && attributes.is_swizzled_scales)) {
+    throw ao::error(where + "a tensor of shape " + detail::torchao_shape_string(held) + " stored as " + describe(s) +
                     " cannot be written with shape " + detail::torchao_shape_string(shape) +
                     " (a reshape keeps the count, and rows of whole blocks)");
   }
@@ -526,69 +535,130 @@ std::vector<torchao_entry> flatten(const std::string& name, quantized_tensor<F> 
   for (const std::string& attribute : detail::torchao_data_names(a.cls, s, a)) {
     torchao_entry e;
     e.name = detail::torchao_entry_name(name, attribute);
+    e.attribute = attribute;
     if (attribute == "qdata") {
       e.dtype = detail::torchao_qdata_dtype(s);
       e.shape = detail::torchao_qdata_shape(s, shape);
-      e.bytes = std::move(q.data());  // q is this function's own (moved in by callers that are done with it)
     } else if (attribute == "scale") {
-      using scale_type = typename quantized_tensor<F>::scale_type;
       e.dtype = s.scale_dtype;
       if (a.is_swizzled_scales) {
         const bool mx_or_nvfp4 = s.family == torchao_storage_family::block_scaled || s.family == torchao_storage_family::nvfp4;
-        if (!mx_or_nvfp4 || shape.size() != 2 || sizeof(scale_type) != 1) {
+        if (!mx_or_nvfp4 || shape.size() != 2 || sizeof(typename quantized_tensor<F>::scale_type) != 1) {
           throw ao::error(where + "swizzled scales are those of a 2-D MX or NVFP4 tensor");
         }
-        const std::size_t srows = q.view().scale_rows(), scols = q.view().scale_cols();
         e.shape = detail::torchao_swizzled_scale_shape(s, shape);
-        e.bytes.resize(layout::swizzled_size(srows, scols));
-        layout::to_blocked(reinterpret_cast<const std::uint8_t*>(q.scales().data()), srows, scols, e.bytes.data());
       } else {
         e.shape = scale_shape;
-        e.bytes.resize(q.scales().size() * sizeof(scale_type));
-        if (!e.bytes.empty()) std::memcpy(e.bytes.data(), q.scales().data(), e.bytes.size());
       }
     } else if (attribute == "per_tensor_scale") {
       e.dtype = io::dtype::f32;
-      e.bytes.resize(4);
-      const float g = q.global_scale();
-      std::memcpy(e.bytes.data(), &g, 4);
     } else if (attribute == "zero_point") {
       e.dtype = a.zero_point_dtype;
       e.shape = scale_shape;
-      if constexpr (detail::torchao_int_zero_points_v<F>) {
-        const auto& zp = q.zero_points();
-        if (a.zero_point_dtype == io::dtype::i8) {
-          for (const auto z : zp) {
-            if (z < -128 || z > 127) throw ao::error(where + "zero point " + std::to_string(z) + " does not fit I8");
-            e.bytes.push_back(static_cast<std::uint8_t>(static_cast<std::int8_t>(z)));
-          }
-        } else if (a.zero_point_dtype == io::dtype::i32) {
-          e.bytes.resize(zp.size() * 4);
-          for (std::size_t i = 0; i < zp.size(); ++i) {
-            const std::int32_t z = zp[i];
-            std::memcpy(e.bytes.data() + 4 * i, &z, 4);
-          }
-        } else {
-          throw ao::error(where + "zero points are I8 or I32, not " + std::string(io::name(a.zero_point_dtype)));
-        }
+      if (a.zero_point_dtype != io::dtype::i8 && a.zero_point_dtype != io::dtype::i32) {
+        throw ao::error(where + "zero points are I8 or I32, not " + std::string(io::name(a.zero_point_dtype)));
       }
     } else {  // an extra component, kept as read
       for (const auto& x : a.extras) {
         if (x.attribute == attribute) {
           e.dtype = x.dtype;
           e.shape = x.shape;
-          e.bytes = x.bytes;
         }
       }
     }
     out.push_back(std::move(e));
   }
-  if constexpr (detail::torchao_int_zero_points_v<F>) {
+  return out;
+}
+
+namespace detail {
+
+// The bytes of component `attribute` of q as torchao stores them (flatten_plan gave its entry): a view into q
+// (qdata; row-major scales) or into the attributes (extras), or else built in `scratch` (swizzled scales, zero
+// points narrowed to their dtype, the global scale). ao::error, naming the tensor, when a zero point does not fit
+// its dtype or Int8Tensor's zero points are not all zero while attributes.has_zero_point is false.
+template <class F>
+std::pair<const std::uint8_t*, std::size_t> torchao_component_bytes(const std::string& where, const std::string& attribute,
+                                                                    const quantized_tensor<F>& q,
+                                                                    const torchao_attributes& a,
+                                                                    std::vector<std::uint8_t>& scratch) {
+  using scale_type = typename quantized_tensor<F>::scale_type;
+  scratch.clear();
+  if (attribute == "qdata") return {q.data().data(), q.data().size()};
+  if (attribute == "scale") {
+    const auto* scales = reinterpret_cast<const std::uint8_t*>(q.scales().data());
+    if (!a.is_swizzled_scales) return {scales, q.scales().size() * sizeof(scale_type)};
+    const std::size_t srows = q.view().scale_rows(), scols = q.view().scale_cols();
+    scratch.resize(layout::swizzled_size(srows, scols));
+    layout::to_blocked(scales, srows, scols, scratch.data());
+    return {scratch.data(), scratch.size()};
+  }
+  if (attribute == "per_tensor_scale") {
+    const float g = q.global_scale();
+    scratch.resize(4);
+    std::memcpy(scratch.data(), &g, 4);
+    return {scratch.data(), 4};
+  }
+  if (attribute == "zero_point") {
+    if constexpr (torchao_int_zero_points_v<F>) {
+      const auto& zp = q.zero_points();
+      if (a.zero_point_dtype == io::dtype::i8) {
+        scratch.reserve(zp.size());
+        for (const auto z : zp) {
+          if (z < -128 || z > 127) throw ao::error(where + "zero point " + std::to_string(z) + " does not fit I8");
+          scratch.push_back(static_cast<std::uint8_t>(static_cast<std::int8_t>(z)));
+        }
+      } else {
+        scratch.resize(zp.size() * 4);
+        for (std::size_t i = 0; i < zp.size(); ++i) {
+          const std::int32_t z = zp[i];
+          std::memcpy(scratch.data() + 4 * i, &z, 4);
+        }
+      }
+    }
+    return {scratch.data(), scratch.size()};
+  }
+  for (const auto& x : a.extras) {
+    if (x.attribute == attribute) return {x.bytes.data(), x.bytes.size()};
+  }
+  return {scratch.data(), 0};
+}
+
+// Int8Tensor without a zero_point entry holds zeros: anything else cannot be written so.
+template <class F>
+void torchao_check_absent_zero_points(const std::string& where, const quantized_tensor<F>& q, const torchao_attributes& a) {
+  if constexpr (torchao_int_zero_points_v<F>) {
     if (a.cls == torchao_class::int8_tensor && !a.has_zero_point) {
       for (const auto z : q.zero_points()) {
         if (z != 0) throw ao::error(where + "non-zero zero points, but attributes.has_zero_point is false");
       }
     }
+  }
+}
+
+}  // namespace detail
+
+// The entries torchao's flatten_tensor_state_dict makes of a tensor of format F named `name` ("<module>.<leaf>"),
+// in "_tensor_data_names" order, and (in `metadata`) the metadata string it writes for it: flatten_plan's entries
+// with their bytes. Bytes are copied, or moved when q is passed as an rvalue (std::move(q): no copy of the element
+// data). as_shape as flatten_plan's.
+// ao::error, naming the tensor, as flatten_plan and torchao_component_bytes, or when the tensor is padded.
+template <class F>
+std::vector<torchao_entry> flatten(const std::string& name, quantized_tensor<F> q,
+                                   const torchao_attributes& attributes, std::string& metadata,
+                                   const std::vector<std::uint64_t>& as_shape = {}) {
+  const std::string where = "torchao checkpoint: tensor " + detail::quote_for_message(name) + ": ";
+  if (q.logical_cols() != q.stored_cols()) throw ao::error(where + "a padded tensor has no torchao layout");
+  std::vector<torchao_entry> out = flatten_plan<F>(name, q.shape(), attributes, metadata, as_shape);
+  std::vector<std::uint8_t> scratch;
+  for (torchao_entry& e : out) {
+    if (e.attribute == "qdata") continue;  // moved below, once nothing else reads q
+    const auto bytes = detail::torchao_component_bytes<F>(where, e.attribute, q, attributes, scratch);
+    e.bytes.assign(bytes.first, bytes.first + bytes.second);
+  }
+  detail::torchao_check_absent_zero_points<F>(where, q, attributes);
+  for (torchao_entry& e : out) {
+    if (e.attribute == "qdata") e.bytes = std::move(q.data());  // q is this function's own
   }
   return out;
 }
