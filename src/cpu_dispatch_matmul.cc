@@ -1,6 +1,7 @@
-// src/cpu_dispatch_matmul.cc: dynamic dispatch of ao::matmul's inner kernel (MatmulDot, ao/backends/hwy/matmul-inl.h),
-// compiled once per Highway target. The kernel does not depend on the weight format (the formats' tiles are decoded
-// by their dequantize kernels, dispatched by the other units), so this unit compiles one small function per target.
+// src/cpu_dispatch_matmul.cc: dynamic dispatch of ao::matmul's inner kernels (ao/backends/hwy/matmul-inl.h), compiled
+// once per Highway target: MatmulDot, which does not depend on the weight format (the formats' tiles are decoded by
+// their dequantize kernels, dispatched by the other units), and MatmulDotAffine for the registry's affine formats
+// (AO_FORMAT_LIST_AFFINE), which decodes in registers.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu_dispatch_matmul.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -8,11 +9,28 @@
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/matmul-inl.h"
+#include "ao/formats/registry.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace ao::highway::HWY_NAMESPACE {
+#define AO_CPU_DISPATCH_WRAP_MATMUL(id, type) \
+  void MatmulDotAffine_##id(const ::ao::highway::matmul_affine_task<type>& t) { MatmulDotAffine(t); }
+AO_FORMAT_LIST_AFFINE(AO_CPU_DISPATCH_WRAP_MATMUL)
+#undef AO_CPU_DISPATCH_WRAP_MATMUL
+}  // namespace ao::highway::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "ao/backends/hwy/matmul.hpp"
 namespace ao::highway {
 HWY_EXPORT(MatmulDot);
 void dynamic_matmul::dot(const matmul_dot_task& t) { HWY_DYNAMIC_DISPATCH(MatmulDot)(t); }
+#define AO_CPU_DISPATCH_EXPORT_MATMUL(id, type)                                    \
+  HWY_EXPORT(MatmulDotAffine_##id);                                                \
+  void dynamic_matmul_affine<type>::run(const matmul_affine_task<type>& t) {       \
+    HWY_DYNAMIC_DISPATCH(MatmulDotAffine_##id)(t);                                 \
+  }
+AO_FORMAT_LIST_AFFINE(AO_CPU_DISPATCH_EXPORT_MATMUL)
+#undef AO_CPU_DISPATCH_EXPORT_MATMUL
 }  // namespace ao::highway
 #endif

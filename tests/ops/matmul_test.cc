@@ -222,6 +222,49 @@ TEST(Matmul, EveryHighwayTarget) {
   std::printf("[ targets  ]%s\n", names.c_str());
 }
 
+// The in-register decode of affine weights (MatmulDotAffine) gives the same bits as decoding the tile with the
+// format's Dequantize kernel and multiplying it (MatmulDot), on every target, for 1 to 4 weight rows and 1 to 7 rows
+// of x, and for each affine storage shape: per row, per tensor, group<32>, tinygemm's float zero point.
+template <class F>
+void check_fused_affine_equals_dequantize_then_dot() {
+  static_assert(ao::highway::kMatmulFusedAffine<F>, "an affine format ao::matmul decodes in registers");
+  SCOPED_TRACE(ao::name<F>());
+  const std::size_t k = 256, n = 4;
+  const std::vector<float> wv = ao_test::llm_like<float>(n, k, 21, false);
+  const ao::quantized_tensor<F> w = ao::quantize<F>(ao_test::cview_of<float, 2>(wv, {n, k}), ao::backend::scalar{});
+  const ao::const_quantized_view<F> q = w.cview();
+  const ao::tensor_params_t<F> tensor = ao::detail::stored_tensor_params(q);
+  const std::vector<float> x = ao_test::randn(7 * k, 22);
+  for (std::size_t w_rows = 1; w_rows <= 4; ++w_rows) {
+    for (std::size_t rows = 1; rows <= 7; rows += 3) {
+      std::vector<float> scratch(4 * k, 0.0f), acc_dot(rows * 4, 0.5f), acc_fused(rows * 4, 0.5f);
+      ao::highway::dequantize(ao::detail::weight_tile<F>(q, tensor, 0, w_rows, 0, k, scratch.data(), k));
+      for (std::size_t r = w_rows; r < 4; ++r) {  // rows past the tile repeat the last one, as the fused kernel reads
+        std::copy(scratch.begin() + static_cast<std::ptrdiff_t>((w_rows - 1) * k),
+                  scratch.begin() + static_cast<std::ptrdiff_t>(w_rows * k), scratch.begin() + static_cast<std::ptrdiff_t>(r * k));
+      }
+      ao::highway::matmul_dot({x.data(), static_cast<std::ptrdiff_t>(k), rows, scratch.data(),
+                               static_cast<std::ptrdiff_t>(k), k, acc_dot.data(), 4});
+      ao::highway::matmul_dot_affine(ao::detail::affine_weight_tile<F>(q, tensor, 0, w_rows, 0, k, x.data(),
+                                                                      static_cast<std::ptrdiff_t>(k), rows,
+                                                                      acc_fused.data(), 4));
+      EXPECT_EQ(ao_test::first_bit_difference(acc_fused, acc_dot), -1) << w_rows << " weight rows, " << rows << " rows";
+    }
+  }
+}
+
+TEST(Matmul, FusedAffineEqualsDequantizeThenDot) {
+  for (std::int64_t target : ::hwy::SupportedAndGeneratedTargets()) {
+    ::hwy::SetSupportedTargetsForTest(target);
+    SCOPED_TRACE(::hwy::TargetName(target));
+    check_fused_affine_equals_dequantize_then_dot<ao::int8_asymmetric_per_row>();
+    check_fused_affine_equals_dequantize_then_dot<ao::int8_symmetric_per_tensor>();
+    check_fused_affine_equals_dequantize_then_dot<ao::int4_asymmetric_group32>();
+    check_fused_affine_equals_dequantize_then_dot<ao::tinygemm_int4_group128>();
+  }
+  ::hwy::SetSupportedTargetsForTest(0);
+}
+
 // A long K (several chunks, an M beyond one 64-row block of x: the GEMM order) and two threads: bit-identical to
 // one thread, and within the bounds.
 TEST(Matmul, LargeMAndExecutors) {

@@ -127,6 +127,37 @@ void prefetch_weights(const const_quantized_view<F>& w, std::size_t row, std::si
 #endif
 }
 
+#if !defined(AO_DISABLE_HIGHWAY)
+// The fused kernel's task for the same tile of an affine W (w_rows rows from `row`, len values from `col`) and rows
+// x rows of x (at x, row stride x_stride), adding to acc (rows x 4, row stride acc_stride).
+template <class F>
+highway::matmul_affine_task<F> affine_weight_tile(const const_quantized_view<F>& w, const tensor_params_t<F>& tensor,
+                                                  std::size_t row, std::size_t w_rows, std::size_t col, std::size_t len,
+                                                  const float* x, std::ptrdiff_t x_stride, std::size_t rows, float* acc,
+                                                  std::ptrdiff_t acc_stride) {
+  const dequantize_task<F, float> d = weight_tile<F>(w, tensor, row, w_rows, col, len, nullptr, 0);
+  highway::matmul_affine_task<F> t{};
+  t.x = x;
+  t.x_stride = x_stride;
+  t.rows = rows;
+  t.codes = reinterpret_cast<const typename F::code_type*>(d.data);
+  t.codes_stride = d.data_stride;
+  t.w_rows = w_rows;
+  t.scales = d.scales;
+  t.scales_stride = d.scales_stride;
+  t.zero_points = d.zero_points;
+  t.zero_points_stride = d.zero_points_stride;
+  if constexpr (std::is_same_v<typename F::granularity, per_tensor>) {
+    t.tensor_scale = float(tensor.scale);
+    t.tensor_zero = static_cast<float>(tensor.zero_point);
+  }
+  t.k = len;
+  t.acc = acc;
+  t.acc_stride = acc_stride;
+  return t;
+}
+#endif
+
 template <class T>
 float matmul_to_float(T v) noexcept {
   if constexpr (std::is_same_v<T, float>) {
@@ -226,6 +257,20 @@ void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor
       auto tile = [&](std::size_t j0, std::size_t k0, std::size_t next_j0, std::size_t next_k0) {
         const std::size_t len = std::min(chunk, p.k - k0), tile_rows = std::min(kTile, rows - j0);
         if (next_j0 < rows) prefetch_weights(p.w, n0 + next_j0, std::min(kTile, rows - next_j0), next_k0, std::min(chunk, p.k - next_k0));
+        float* const acc_tile = acc.data() + j0;
+        const auto acc_stride = static_cast<std::ptrdiff_t>(acc_width);
+        const float* const x_tile = x + static_cast<std::ptrdiff_t>(m0) * x_stride + static_cast<std::ptrdiff_t>(k0);
+        if constexpr (highway::kMatmulFusedAffine<F>) {
+          // Decoded in registers, with the same results, for one or two rows of x (the kernel decodes again for
+          // every two rows: more rows share one decode through the scratch below). The last chunk of a K that is
+          // not a multiple of 16 takes the general path, whose zero padding gives the same sums.
+          if (len % kLanes == 0 && mb <= 2) {
+            const highway::matmul_affine_task<F> t = affine_weight_tile<F>(
+                p.w, p.tensor, n0 + j0, tile_rows, k0, len, x_tile, x_stride, mb, acc_tile, acc_stride);
+            highway::matmul_dot_affine(t);
+            return;
+          }
+        }
         highway::dequantize(weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, scratch.data(),
                                            static_cast<std::ptrdiff_t>(chunk_pad)));
         const std::size_t len_pad = round_up(len, kLanes);
@@ -236,14 +281,14 @@ void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor
                     scratch.begin() + static_cast<std::ptrdiff_t>(r * chunk_pad + len_pad), 0.0f);
         }
         highway::matmul_dot_task t{};
-        t.x = x + static_cast<std::ptrdiff_t>(m0) * x_stride + static_cast<std::ptrdiff_t>(k0);
+        t.x = x_tile;
         t.x_stride = x_stride;
         t.rows = mb;
         t.w = scratch.data();
         t.w_stride = static_cast<std::ptrdiff_t>(chunk_pad);
         t.k = len_pad;
-        t.acc = acc.data() + j0;
-        t.acc_stride = static_cast<std::ptrdiff_t>(acc_width);
+        t.acc = acc_tile;
+        t.acc_stride = acc_stride;
         highway::matmul_dot(t);
       };
       if (p.m <= kMBlock) {

@@ -10,6 +10,13 @@
 // activations. Contract (the caller's): t.k is a multiple of kKMultiple (16, the most fp32 lanes of any target),
 // every row of x and w holds t.k readable values (zero-padded past the real K), the buffers do not overlap acc.
 //
+//   MatmulDotAffine(const ao::highway::matmul_affine_task<F>& t)     F: any ao::affine format whose group holds
+//     whole vectors (matmul_fuses_affine_v<F>)
+//     The same sums for weights held as F's codes, scales and zero points, decoded in registers by the affine
+//     kernels' own DequantizeVec (the values Dequantize writes), in the same order of operations as MatmulDot:
+//     the results are bit-identical to decoding the tile with Dequantize and calling MatmulDot. Contract: t.k is a
+//     multiple of kKMultiple and every row holds t.k codes; rows past t.w_rows (up to 4) repeat the last one.
+//
 // Order of operations (deterministic for a target; differs between targets by the vector width): x rows in
 // blocks of up to 3, each block against the 4 weight rows with one vector accumulator per (row, weight row): lane i
 // of the accumulator sums the products of k = i, i + L, i + 2L, ... (L = Lanes) with one fused multiply-add each
@@ -21,6 +28,10 @@
 #define AO_BACKENDS_HWY_MATMUL_INL_H_ONCE_
 
 #include <cstddef>
+#include <type_traits>
+
+#include "ao/formats/affine.hpp"
+#include "ao/formats/granularity.hpp"
 
 namespace ao::highway {
 
@@ -37,6 +48,38 @@ struct matmul_dot_task {
   std::ptrdiff_t acc_stride; // elements
 };
 
+// W as an affine format's storage, for the fused kernel: a tile of w_rows (1..4) rows x k codes starting at a
+// group boundary; scales and zero points of the tile's first group (per_tensor: the tensor's pair).
+template <class F>
+struct matmul_affine_task {
+  const float* x;
+  std::ptrdiff_t x_stride;
+  std::size_t rows;
+  const typename F::code_type* codes;
+  std::ptrdiff_t codes_stride;  // elements (= bytes)
+  std::size_t w_rows;
+  const typename F::scale_type* scales;
+  std::ptrdiff_t scales_stride;
+  const typename F::zero_point_type* zero_points;
+  std::ptrdiff_t zero_points_stride;
+  float tensor_scale, tensor_zero;  // per_tensor only
+  std::size_t k;
+  float* acc;
+  std::ptrdiff_t acc_stride;
+};
+
+// Whether F's groups hold whole vectors of every target (per_row and per_tensor always; group<G> when G is a
+// multiple of 16).
+template <class F>
+constexpr bool matmul_fuses_affine() {
+  using G = typename F::granularity;
+  if constexpr (std::is_same_v<G, ao::per_tensor> || std::is_same_v<G, ao::per_row>) {
+    return true;
+  } else {
+    return G::size % matmul_dot_task::kKMultiple == 0;
+  }
+}
+
 }  // namespace ao::highway
 
 #endif  // AO_BACKENDS_HWY_MATMUL_INL_H_ONCE_
@@ -50,6 +93,8 @@ struct matmul_dot_task {
 #endif
 
 #include <hwy/highway.h>
+
+#include "ao/backends/hwy/affine-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
@@ -74,41 +119,89 @@ HWY_INLINE void AddSums4(D d, V a0, V a1, V a2, V a3, float* HWY_RESTRICT acc) {
   acc[3] += hn::GetLane(hn::SumOfLanes(d, a3));
 }
 
-// MR x 4 dot products over k (a multiple of Lanes(d)), added to acc. Vectors live in named variables, not arrays,
-// so that the code also compiles for sizeless (scalable) vector types.
-template <size_t MR, class D>
-HWY_INLINE void DotBlock(D d, const float* HWY_RESTRICT x, std::ptrdiff_t xs, const float* HWY_RESTRICT w,
-                         std::ptrdiff_t ws, size_t k, float* HWY_RESTRICT acc, std::ptrdiff_t as) {
+// MR x 4 dot products over k (a multiple of Lanes(d) and of group), added to acc. k runs in groups: at the start
+// of each, start_group(i) (the weights' per-group constants), then weights(j, i) is the vector of weight row j at
+// k = i. Grouping changes no operation or its order. Vectors live in named variables, not arrays, so that the code
+// also compiles for sizeless (scalable) vector types.
+template <size_t MR, class D, class StartGroup, class Weights>
+HWY_INLINE void DotBlock(D d, const float* HWY_RESTRICT x, std::ptrdiff_t xs, size_t group, const StartGroup& start_group,
+                         const Weights& weights, size_t k, float* HWY_RESTRICT acc, std::ptrdiff_t as) {
   static_assert(MR >= 1 && MR <= 3, "DotBlock: 1 to 3 rows of x");
   const size_t N = hn::Lanes(d);
   auto a00 = hn::Zero(d), a01 = hn::Zero(d), a02 = hn::Zero(d), a03 = hn::Zero(d);
   auto a10 = hn::Zero(d), a11 = hn::Zero(d), a12 = hn::Zero(d), a13 = hn::Zero(d);
   auto a20 = hn::Zero(d), a21 = hn::Zero(d), a22 = hn::Zero(d), a23 = hn::Zero(d);
-  for (size_t i = 0; i < k; i += N) {
-    const auto v0 = hn::LoadU(d, w + i), v1 = hn::LoadU(d, w + ws + i);
-    const auto v2 = hn::LoadU(d, w + 2 * ws + i), v3 = hn::LoadU(d, w + 3 * ws + i);
-    MulAdd4(hn::LoadU(d, x + i), v0, v1, v2, v3, a00, a01, a02, a03);
-    if constexpr (MR > 1) MulAdd4(hn::LoadU(d, x + xs + i), v0, v1, v2, v3, a10, a11, a12, a13);
-    if constexpr (MR > 2) MulAdd4(hn::LoadU(d, x + 2 * xs + i), v0, v1, v2, v3, a20, a21, a22, a23);
+  for (size_t g = 0; g < k; g += group) {
+    start_group(g);
+    for (size_t i = g; i < g + group; i += N) {
+      const auto v0 = weights(0, i), v1 = weights(1, i), v2 = weights(2, i), v3 = weights(3, i);
+      MulAdd4(hn::LoadU(d, x + i), v0, v1, v2, v3, a00, a01, a02, a03);
+      if constexpr (MR > 1) MulAdd4(hn::LoadU(d, x + xs + i), v0, v1, v2, v3, a10, a11, a12, a13);
+      if constexpr (MR > 2) MulAdd4(hn::LoadU(d, x + 2 * xs + i), v0, v1, v2, v3, a20, a21, a22, a23);
+    }
   }
   AddSums4(d, a00, a01, a02, a03, acc);
   if constexpr (MR > 1) AddSums4(d, a10, a11, a12, a13, acc + as);
   if constexpr (MR > 2) AddSums4(d, a20, a21, a22, a23, acc + 2 * as);
 }
 
+// All rows of x, in blocks of MaxMR (then fewer).
+template <size_t MaxMR, class D, class StartGroup, class Weights>
+HWY_INLINE void DotRows(D d, const float* x, std::ptrdiff_t xs, size_t rows, size_t group,
+                        const StartGroup& start_group, const Weights& weights, size_t k, float* acc,
+                        std::ptrdiff_t as) {
+  size_t m = 0;
+  for (; m + MaxMR <= rows; m += MaxMR) {
+    DotBlock<MaxMR>(d, x + static_cast<std::ptrdiff_t>(m) * xs, xs, group, start_group, weights, k,
+                    acc + static_cast<std::ptrdiff_t>(m) * as, as);
+  }
+  x += static_cast<std::ptrdiff_t>(m) * xs;
+  acc += static_cast<std::ptrdiff_t>(m) * as;
+  if (MaxMR > 2 && rows - m == 2) DotBlock<2>(d, x, xs, group, start_group, weights, k, acc, as);
+  if (rows - m == 1) DotBlock<1>(d, x, xs, group, start_group, weights, k, acc, as);
+}
+
 }  // namespace matmul_detail
 
 inline void MatmulDot(const ao::highway::matmul_dot_task& t) {
   const hn::ScalableTag<float> d;
-  size_t m = 0;
-  for (; m + 3 <= t.rows; m += 3) {
-    matmul_detail::DotBlock<3>(d, t.x + static_cast<std::ptrdiff_t>(m) * t.x_stride, t.x_stride, t.w, t.w_stride, t.k,
-                               t.acc + static_cast<std::ptrdiff_t>(m) * t.acc_stride, t.acc_stride);
+  const auto weights = [&](size_t j, size_t i) {
+    return hn::LoadU(d, t.w + static_cast<std::ptrdiff_t>(j) * t.w_stride + static_cast<std::ptrdiff_t>(i));
+  };
+  matmul_detail::DotRows<3>(d, t.x, t.x_stride, t.rows, t.k, [](size_t) {}, weights, t.k, t.acc, t.acc_stride);
+}
+
+template <class F>
+void MatmulDotAffine(const ao::highway::matmul_affine_task<F>& t) {
+  using G = typename F::granularity;
+  using Code = typename F::code_type;
+  const hn::ScalableTag<float> d;
+  const Code* codes[4];
+  for (size_t j = 0; j < 4; ++j) {
+    codes[j] = t.codes + static_cast<std::ptrdiff_t>(j < t.w_rows ? j : t.w_rows - 1) * t.codes_stride;
   }
-  const float* x = t.x + static_cast<std::ptrdiff_t>(m) * t.x_stride;
-  float* acc = t.acc + static_cast<std::ptrdiff_t>(m) * t.acc_stride;
-  if (t.rows - m == 2) matmul_detail::DotBlock<2>(d, x, t.x_stride, t.w, t.w_stride, t.k, acc, t.acc_stride);
-  if (t.rows - m == 1) matmul_detail::DotBlock<1>(d, x, t.x_stride, t.w, t.w_stride, t.k, acc, t.acc_stride);
+  // The group's scale and zero point of each row, as Dequantize passes them to DequantizeVec.
+  float scale[4], zero[4];
+  size_t group = t.k;
+  if constexpr (!std::is_same_v<G, ao::per_tensor> && !std::is_same_v<G, ao::per_row>) group = G::size;
+  const auto start_group = [&](size_t i) {
+    for (size_t j = 0; j < 4; ++j) {
+      if constexpr (std::is_same_v<G, ao::per_tensor>) {
+        scale[j] = t.tensor_scale;
+        zero[j] = t.tensor_zero;
+      } else {
+        const auto r = static_cast<std::ptrdiff_t>(j < t.w_rows ? j : t.w_rows - 1);
+        const auto g = static_cast<std::ptrdiff_t>(i / group);
+        scale[j] = float(t.scales[r * t.scales_stride + g]);
+        zero[j] = static_cast<float>(t.zero_points[r * t.zero_points_stride + g]);
+      }
+    }
+  };
+  const auto weights = [&](size_t j, size_t i) {
+    return affine_detail::DequantizeVec<F, float>(d, affine_detail::LoadCodes(d, codes[j] + i), scale[j], zero[j]);
+  };
+  // Two rows of x at a time: the decode's temporaries need the registers a third row's accumulators would take.
+  matmul_detail::DotRows<2>(d, t.x, t.x_stride, t.rows, group, start_group, weights, t.k, t.acc, t.acc_stride);
 }
 
 }  // namespace ao::highway::HWY_NAMESPACE

@@ -1,6 +1,8 @@
 // ao/backends/hwy/matmul.hpp: the Highway backend's matmul entry point, what ao::matmul (ao/ops/matmul.hpp) calls
 // for ao::backend::highway:
-//   ao::highway::matmul_dot(const ao::highway::matmul_dot_task&)    (the task and its contract: matmul-inl.h)
+//   ao::highway::matmul_dot(const ao::highway::matmul_dot_task&)    (the tasks and their contracts: matmul-inl.h)
+//   ao::highway::matmul_dot_affine(const ao::highway::matmul_affine_task<F>&)   affine F, decoded in registers;
+//                                        kMatmulFusedAffine<F> says whether ao::matmul uses it for F
 // With ao::cpu_dispatch linked (AO_CPU_DISPATCH), the call goes through Highway's dispatch table to the best
 // target of this CPU (src/cpu_dispatch_matmul.cc); otherwise to the kernel compiled for the including translation
 // unit's target (static dispatch, header-only). With AO_DISABLE_HIGHWAY, a plain scalar loop (one sum per dot
@@ -14,6 +16,10 @@
 #include "ao/backends/hwy/matmul-inl.h"
 
 namespace ao::highway {
+template <class F>
+inline constexpr bool kMatmulFusedAffine = false;
+template <class F>
+void matmul_dot_affine(const matmul_affine_task<F>&) {}
 inline void matmul_dot(const matmul_dot_task& t) {
   for (std::size_t m = 0; m < t.rows; ++m) {
     for (std::size_t j = 0; j < matmul_dot_task::kWRows; ++j) {
@@ -31,8 +37,41 @@ inline void matmul_dot(const matmul_dot_task& t) {
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/matmul-inl.h"
+#include "ao/formats/registry.hpp"
 
 namespace ao::highway {
+
+// Affine formats whose groups hold whole vectors: ao::matmul decodes them in registers.
+template <class F>
+inline constexpr bool kMatmulFusedAffine = false;
+template <class T, class M, class G, class S, class Z, class E>
+inline constexpr bool kMatmulFusedAffine<affine<T, M, G, S, Z, E>> = matmul_fuses_affine<affine<T, M, G, S, Z, E>>();
+
+// Specialized (available = true, run defined in src/cpu_dispatch_matmul.cc) for the registry's affine formats when
+// ao::cpu_dispatch is linked.
+template <class F>
+struct dynamic_matmul_affine {
+  static constexpr bool available = false;
+};
+#if defined(AO_CPU_DISPATCH)
+#define AO_HWY_DECLARE_MATMUL_AFFINE(id, type)                 \
+  template <>                                                  \
+  struct dynamic_matmul_affine<type> {                         \
+    static constexpr bool available = true;                    \
+    static void run(const matmul_affine_task<type>& t);        \
+  };
+AO_FORMAT_LIST_AFFINE(AO_HWY_DECLARE_MATMUL_AFFINE)
+#undef AO_HWY_DECLARE_MATMUL_AFFINE
+#endif
+
+template <class F>
+void matmul_dot_affine(const matmul_affine_task<F>& t) {
+  if constexpr (dynamic_matmul_affine<F>::available) {
+    dynamic_matmul_affine<F>::run(t);
+  } else {
+    HWY_STATIC_DISPATCH(MatmulDotAffine)(t);
+  }
+}
 
 // available = true (and run defined in src/cpu_dispatch_matmul.cc) when ao::cpu_dispatch is linked.
 struct dynamic_matmul {
