@@ -31,7 +31,8 @@
 // block of up to 64 rows of x, each tile of 4 W rows x one chunk of K is decoded by the format's Highway dequantize
 // kernel into an fp32 scratch of 8 KiB (L1-resident) and multiplied with every row of the x block; M <= 64 (GEMV,
 // decode) streams W exactly once; larger M decodes W once per block of 64 x rows. x is converted to fp32 once per
-// call (a copy only when it is bf16 or K is not a multiple of 16).
+// call (a copy only when it is bf16 or K is not a multiple of 16). Affine formats with one or two x rows per block
+// skip the scratch: ao::highway::matmul_dot_affine decodes in registers, with bit-identical results.
 //
 // What is checked (ao::error naming the argument and the rule; nothing is written on error): x.cols == K,
 // y is M x N, bias has N values; last dims contiguous, no negative stride, no null data when not empty; W's view
