@@ -1,7 +1,7 @@
 // src/cpu_dispatch_matmul.cc: dynamic dispatch of ao::matmul's inner kernels (ao/backends/hwy/matmul-inl.h), compiled
 // once per Highway target: MatmulDot, which does not depend on the weight format (the formats' tiles are decoded by
-// their dequantize kernels, dispatched by the other units), and MatmulDotAffine for the registry's affine formats
-// (AO_FORMAT_LIST_AFFINE), which decodes in registers.
+// their dequantize kernels, dispatched by the other units), and MatmulDotFused for the registry's FP8 and affine
+// formats (AO_FORMAT_LIST_FLOAT8, AO_FORMAT_LIST_AFFINE), which decodes in registers.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu_dispatch_matmul.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -14,7 +14,8 @@
 HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
 #define AO_CPU_DISPATCH_WRAP_MATMUL(id, type) \
-  void MatmulDotAffine_##id(const ::ao::highway::matmul_affine_task<type>& t) { MatmulDotAffine(t); }
+  void MatmulDotFused_##id(const ::ao::highway::matmul_fused_task<type>& t) { MatmulDotFused(t); }
+AO_FORMAT_LIST_FLOAT8(AO_CPU_DISPATCH_WRAP_MATMUL)
 AO_FORMAT_LIST_AFFINE(AO_CPU_DISPATCH_WRAP_MATMUL)
 #undef AO_CPU_DISPATCH_WRAP_MATMUL
 }  // namespace ao::highway::HWY_NAMESPACE
@@ -26,10 +27,11 @@ namespace ao::highway {
 HWY_EXPORT(MatmulDot);
 void dynamic_matmul::dot(const matmul_dot_task& t) { HWY_DYNAMIC_DISPATCH(MatmulDot)(t); }
 #define AO_CPU_DISPATCH_EXPORT_MATMUL(id, type)                                    \
-  HWY_EXPORT(MatmulDotAffine_##id);                                                \
-  void dynamic_matmul_affine<type>::run(const matmul_affine_task<type>& t) {       \
-    HWY_DYNAMIC_DISPATCH(MatmulDotAffine_##id)(t);                                 \
+  HWY_EXPORT(MatmulDotFused_##id);                                                 \
+  void dynamic_matmul_fused<type>::run(const matmul_fused_task<type>& t) {         \
+    HWY_DYNAMIC_DISPATCH(MatmulDotFused_##id)(t);                                  \
   }
+AO_FORMAT_LIST_FLOAT8(AO_CPU_DISPATCH_EXPORT_MATMUL)
 AO_FORMAT_LIST_AFFINE(AO_CPU_DISPATCH_EXPORT_MATMUL)
 #undef AO_CPU_DISPATCH_EXPORT_MATMUL
 }  // namespace ao::highway

@@ -222,16 +222,19 @@ TEST(Matmul, EveryHighwayTarget) {
   std::printf("[ targets  ]%s\n", names.c_str());
 }
 
-// The in-register decode of affine weights (MatmulDotAffine) gives the same bits as decoding the tile with the
-// format's Dequantize kernel and multiplying it (MatmulDot), on every target, for 1 to 4 weight rows and 1 to 7 rows
-// of x, and for each affine storage shape: per row, per tensor, group<32>, tinygemm's float zero point.
+// The in-register decode (MatmulDotFused) gives the same bits as decoding the tile with the format's Dequantize
+// kernel and multiplying it (MatmulDot), on every target, for 1 to 4 weight rows and 1 to 7 rows of x, and for each
+// storage shape it covers: affine per row, per tensor, group<32>, tinygemm's float zero point; FP8 per tensor, per
+// row, 1x128 and 128x128 blocks. Weights include NaN, Inf and zero blocks (LLM-like data with specials).
 template <class F>
-void check_fused_affine_equals_dequantize_then_dot() {
-  static_assert(ao::highway::kMatmulFusedAffine<F>, "an affine format ao::matmul decodes in registers");
+void check_fused_equals_dequantize_then_dot() {
+  static_assert(ao::highway::kMatmulFused<F>, "a format ao::matmul decodes in registers");
   SCOPED_TRACE(ao::name<F>());
   const std::size_t k = 256, n = 4;
-  const std::vector<float> wv = ao_test::llm_like<float>(n, k, 21, false);
-  const ao::quantized_tensor<F> w = ao::quantize<F>(ao_test::cview_of<float, 2>(wv, {n, k}), ao::backend::scalar{});
+  const std::size_t stored_rows = std::max<std::size_t>(n, ao::format_traits<F>::row_multiple);
+  const std::vector<float> wv = ao_test::llm_like<float>(stored_rows, k, 21, true);
+  const ao::quantized_tensor<F> w =
+      ao::quantize<F>(ao_test::cview_of<float, 2>(wv, {stored_rows, k}), ao::backend::scalar{});
   const ao::const_quantized_view<F> q = w.cview();
   const ao::tensor_params_t<F> tensor = ao::detail::stored_tensor_params(q);
   const std::vector<float> x = ao_test::randn(7 * k, 22);
@@ -245,22 +248,26 @@ void check_fused_affine_equals_dequantize_then_dot() {
       }
       ao::highway::matmul_dot({x.data(), static_cast<std::ptrdiff_t>(k), rows, scratch.data(),
                                static_cast<std::ptrdiff_t>(k), k, acc_dot.data(), 4});
-      ao::highway::matmul_dot_affine(ao::detail::affine_weight_tile<F>(q, tensor, 0, w_rows, 0, k, x.data(),
-                                                                      static_cast<std::ptrdiff_t>(k), rows,
-                                                                      acc_fused.data(), 4));
+      ao::highway::matmul_dot_fused(ao::detail::fused_weight_tile<F>(q, tensor, 0, w_rows, 0, k, x.data(),
+                                                                    static_cast<std::ptrdiff_t>(k), rows,
+                                                                    acc_fused.data(), 4));
       EXPECT_EQ(ao_test::first_bit_difference(acc_fused, acc_dot), -1) << w_rows << " weight rows, " << rows << " rows";
     }
   }
 }
 
-TEST(Matmul, FusedAffineEqualsDequantizeThenDot) {
+TEST(Matmul, FusedDecodeEqualsDequantizeThenDot) {
   for (std::int64_t target : ::hwy::SupportedAndGeneratedTargets()) {
     ::hwy::SetSupportedTargetsForTest(target);
     SCOPED_TRACE(::hwy::TargetName(target));
-    check_fused_affine_equals_dequantize_then_dot<ao::int8_asymmetric_per_row>();
-    check_fused_affine_equals_dequantize_then_dot<ao::int8_symmetric_per_tensor>();
-    check_fused_affine_equals_dequantize_then_dot<ao::int4_asymmetric_group32>();
-    check_fused_affine_equals_dequantize_then_dot<ao::tinygemm_int4_group128>();
+    check_fused_equals_dequantize_then_dot<ao::int8_asymmetric_per_row>();
+    check_fused_equals_dequantize_then_dot<ao::int8_symmetric_per_tensor>();
+    check_fused_equals_dequantize_then_dot<ao::int4_asymmetric_group32>();
+    check_fused_equals_dequantize_then_dot<ao::tinygemm_int4_group128>();
+    check_fused_equals_dequantize_then_dot<ao::float8_e4m3_per_tensor>();
+    check_fused_equals_dequantize_then_dot<ao::float8_e5m2_per_row>();
+    check_fused_equals_dequantize_then_dot<ao::float8_e4m3_per_block_1x128>();
+    check_fused_equals_dequantize_then_dot<ao::float8_e4m3_per_block_128x128>();
   }
   ::hwy::SetSupportedTargetsForTest(0);
 }
@@ -376,6 +383,8 @@ TEST(Matmul, Errors) {
   expect_error([&] { ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m - 1, n})); }, {"y is 1 x 3"});
   expect_error([&] { ao::matmul(xv, w, ao::strided_view<const float, 1>(bias.data(), {n - 1}), yv); },
                {"bias has 2 values", "N = 3"});
+  expect_error([&] { ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m, n}, {2, 1})); },
+               {"y's rows overlap", "row stride 2 is below N = 3"});
   // Non-contiguous last dims and negative strides.
   expect_error([&] { ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, k / 2}, {k, 2}), w, yv); },
                {"x's last dim must be contiguous"});

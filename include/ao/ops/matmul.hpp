@@ -32,10 +32,11 @@
 // kernel into an fp32 scratch of 8 KiB (L1-resident) and multiplied with every row of the x block; M <= 64 (GEMV,
 // decode) streams W exactly once; larger M decodes W once per block of 64 x rows. x is converted to fp32 once per
 // call (a copy only when it is bf16 or K is not a multiple of 16). Affine formats with one or two x rows per block
-// skip the scratch: ao::highway::matmul_dot_affine decodes in registers, with bit-identical results.
+// skip the scratch: ao::highway::matmul_dot_fused decodes in registers, with bit-identical results (and so do FP8
+// formats).
 //
 // What is checked (ao::error naming the argument and the rule; nothing is written on error): x.cols == K,
-// y is M x N, bias has N values; last dims contiguous, no negative stride, no null data when not empty; W's view
+// y is M x N and its rows do not overlap, bias has N values; last dims contiguous, no negative stride, no null data when not empty; W's view
 // (format shape, strides, null pointers; a quantized_tensor must not be padded: its logical last dim must equal
 // the stored one); y does not overlap x, W's buffers or bias. M = 0 or N = 0: nothing is written; K = 0: y = bias
 // (or 0).
@@ -128,36 +129,17 @@ void prefetch_weights(const const_quantized_view<F>& w, std::size_t row, std::si
 #endif
 }
 
-#if !defined(AO_DISABLE_HIGHWAY)
-// The fused kernel's task for the same tile of an affine W (w_rows rows from `row`, len values from `col`) and rows
-// x rows of x (at x, row stride x_stride), adding to acc (rows x 4, row stride acc_stride).
+// The fused kernel's task for the same tile of W (w_rows rows from `row`, len values from `col`) and rows rows of x
+// (at x, row stride x_stride), adding to acc (rows x 4, row stride acc_stride).
 template <class F>
-highway::matmul_affine_task<F> affine_weight_tile(const const_quantized_view<F>& w, const tensor_params_t<F>& tensor,
-                                                  std::size_t row, std::size_t w_rows, std::size_t col, std::size_t len,
-                                                  const float* x, std::ptrdiff_t x_stride, std::size_t rows, float* acc,
-                                                  std::ptrdiff_t acc_stride) {
+highway::matmul_fused_task<F> fused_weight_tile(const const_quantized_view<F>& w, const tensor_params_t<F>& tensor,
+                                                std::size_t row, std::size_t w_rows, std::size_t col, std::size_t len,
+                                                const float* x, std::ptrdiff_t x_stride, std::size_t rows, float* acc,
+                                                std::ptrdiff_t acc_stride) {
   const dequantize_task<F, float> d = weight_tile<F>(w, tensor, row, w_rows, col, len, nullptr, 0);
-  highway::matmul_affine_task<F> t{};
-  t.x = x;
-  t.x_stride = x_stride;
-  t.rows = rows;
-  t.codes = reinterpret_cast<const typename F::code_type*>(d.data);
-  t.codes_stride = d.data_stride;
-  t.w_rows = w_rows;
-  t.scales = d.scales;
-  t.scales_stride = d.scales_stride;
-  t.zero_points = d.zero_points;
-  t.zero_points_stride = d.zero_points_stride;
-  if constexpr (std::is_same_v<typename F::granularity, per_tensor>) {
-    t.tensor_scale = float(tensor.scale);
-    t.tensor_zero = static_cast<float>(tensor.zero_point);
-  }
-  t.k = len;
-  t.acc = acc;
-  t.acc_stride = acc_stride;
-  return t;
+  return {x,        x_stride,        rows,          d.data,      d.data_stride, w_rows, d.scales, d.scales_stride,
+          d.zero_points, d.zero_points_stride, tensor, len, acc, acc_stride};
 }
-#endif
 
 template <class T>
 float matmul_to_float(T v) noexcept {
@@ -261,14 +243,13 @@ void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor
         float* const acc_tile = acc.data() + j0;
         const auto acc_stride = static_cast<std::ptrdiff_t>(acc_width);
         const float* const x_tile = x + static_cast<std::ptrdiff_t>(m0) * x_stride + static_cast<std::ptrdiff_t>(k0);
-        if constexpr (highway::kMatmulFusedAffine<F>) {
+        if constexpr (highway::kMatmulFused<F>) {
           // Decoded in registers, with the same results, for one or two rows of x (the kernel decodes again for
           // every two rows: more rows share one decode through the scratch below). The last chunk of a K that is
           // not a multiple of 16 takes the general path, whose zero padding gives the same sums.
           if (len % kLanes == 0 && mb <= 2) {
-            const highway::matmul_affine_task<F> t = affine_weight_tile<F>(
-                p.w, p.tensor, n0 + j0, tile_rows, k0, len, x_tile, x_stride, mb, acc_tile, acc_stride);
-            highway::matmul_dot_affine(t);
+            highway::matmul_dot_fused(fused_weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, x_tile,
+                                                           x_stride, mb, acc_tile, acc_stride));
             return;
           }
         }
@@ -356,6 +337,10 @@ void matmul(strided_view<SrcT, 2> x_in, const W& w_in, const strided_view<const 
   if (y.extent(0) != m || y.extent(1) != n) {
     throw ao::error(where + "y is " + std::to_string(y.extent(0)) + " x " + std::to_string(y.extent(1)) +
                     " but x @ W^T is " + std::to_string(m) + " x " + std::to_string(n) + " (M x N)");
+  }
+  if (m > 1 && n > 0 && y.stride(0) < static_cast<std::ptrdiff_t>(n)) {
+    throw ao::error(where + "y's rows overlap: its row stride " + std::to_string(y.stride(0)) + " is below N = " +
+                    std::to_string(n));
   }
   const float* bias = nullptr;
   std::vector<std::pair<std::string, byte_range>> inputs;

@@ -97,19 +97,22 @@ HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, boo
   (void)di;
 }
 
+// Values (fp32) of Lanes(d) codes with scale vs. A NaN value keeps its NaN, else a NaN scale comes back quieted:
+// x86's rule for value * scale with the operands in torch's order (tensor first). (Also ao::matmul's in-register
+// decode, ao/backends/hwy/matmul-inl.h.)
+template <class F, class DF>
+HWY_INLINE hn::Vec<DF> Float8DequantizeVec(DF d, hn::Vec<hn::RebindToSigned<DF>> codes, hn::Vec<DF> vs) {
+  const auto v = DecodeExmyTorch<typename F::element_type::spec>(d, codes);
+  return hn::IfThenElse(hn::IsNaN(v), v, hn::Mul(v, vs));
+}
+
 // Values of n codes of a row sharing one scale, rounded to Dst.
 template <class F, class DF, class Dst>
 HWY_INLINE void Float8DequantizeRun(DF d, const uint8_t* in, size_t n, float scale, Dst* out) {
-  using E = typename F::element_type;
   const hn::RebindToSigned<DF> di;
   const size_t lanes = hn::Lanes(d);
   const auto vs = hn::Set(d, scale);
-  // A NaN value keeps its NaN, else a NaN scale comes back quieted: x86's rule for value * scale with the operands
-  // in torch's order (tensor first).
-  auto value = [&](hn::Vec<decltype(di)> codes) {
-    const auto v = DecodeExmyTorch<typename E::spec>(d, codes);
-    return hn::IfThenElse(hn::IsNaN(v), v, hn::Mul(v, vs));
-  };
+  auto value = [&](hn::Vec<decltype(di)> codes) { return Float8DequantizeVec<F>(d, codes, vs); };
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) StoreF32(d, value(LoadCodes<1>(d, in + i)), out + i);
   if (i < n) {

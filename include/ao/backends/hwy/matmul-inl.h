@@ -10,12 +10,12 @@
 // activations. Contract (the caller's): t.k is a multiple of kKMultiple (16, the most fp32 lanes of any target),
 // every row of x and w holds t.k readable values (zero-padded past the real K), the buffers do not overlap acc.
 //
-//   MatmulDotAffine(const ao::highway::matmul_affine_task<F>& t)     F: any ao::affine format whose group holds
-//     whole vectors (matmul_fuses_affine_v<F>)
-//     The same sums for weights held as F's codes, scales and zero points, decoded in registers by the affine
-//     kernels' own DequantizeVec (the values Dequantize writes), in the same order of operations as MatmulDot:
-//     the results are bit-identical to decoding the tile with Dequantize and calling MatmulDot. Contract: t.k is a
-//     multiple of kKMultiple and every row holds t.k codes; rows past t.w_rows (up to 4) repeat the last one.
+//   MatmulDotFused(const ao::highway::matmul_fused_task<F>& t)     F: an affine or FP8 format that
+//     matmul_fuses<F>() accepts
+//     The same sums for weights held in F's storage, decoded in registers by F's own dequantize kernels'
+//     per-vector functions (affine: DequantizeVec; FP8: Float8DequantizeVec), in the same order of operations as
+//     MatmulDot: the results are bit-identical to decoding the tile with Dequantize and calling MatmulDot. Contract:
+//     t.k is a multiple of kKMultiple and every row holds t.k codes; rows past t.w_rows (up to 4) repeat the last.
 //
 // Order of operations (deterministic for a target; differs between targets by the vector width): x rows in
 // blocks of up to 3, each block against the 4 weight rows with one vector accumulator per (row, weight row): lane i
@@ -28,9 +28,10 @@
 #define AO_BACKENDS_HWY_MATMUL_INL_H_ONCE_
 
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
-#include "ao/formats/affine.hpp"
+#include "ao/formats/format_traits.hpp"
 #include "ao/formats/granularity.hpp"
 
 namespace ao::highway {
@@ -48,35 +49,37 @@ struct matmul_dot_task {
   std::ptrdiff_t acc_stride; // elements
 };
 
-// W as an affine format's storage, for the fused kernel: a tile of w_rows (1..4) rows x k codes starting at a
-// group boundary; scales and zero points of the tile's first group (per_tensor: the tensor's pair).
+// W in its format's storage, for the fused kernel: a tile of w_rows (1..4) rows x k values starting at a group
+// (block) boundary, rows within one tile row of per_block<R, C>; scales and zero points at the tile's first group,
+// indexed as in a dequantize_task.
 template <class F>
-struct matmul_affine_task {
+struct matmul_fused_task {
   const float* x;
   std::ptrdiff_t x_stride;
   std::size_t rows;
-  const typename F::code_type* codes;
-  std::ptrdiff_t codes_stride;  // elements (= bytes)
+  const std::uint8_t* data;
+  std::ptrdiff_t data_stride;  // bytes
   std::size_t w_rows;
-  const typename F::scale_type* scales;
+  const scale_storage_t<F>* scales;
   std::ptrdiff_t scales_stride;
-  const typename F::zero_point_type* zero_points;
+  const zero_point_storage_t<F>* zero_points;
   std::ptrdiff_t zero_points_stride;
-  float tensor_scale, tensor_zero;  // per_tensor only
+  tensor_params_t<F> tensor;
   std::size_t k;
   float* acc;
   std::ptrdiff_t acc_stride;
 };
 
-// Whether F's groups hold whole vectors of every target (per_row and per_tensor always; group<G> when G is a
-// multiple of 16).
+// Whether ao::matmul decodes F in registers: affine formats and FP8 formats with one code per byte whose groups
+// (blocks) hold whole vectors of every target (per_row and per_tensor always; groups of a multiple of 16 values).
 template <class F>
-constexpr bool matmul_fuses_affine() {
-  using G = typename F::granularity;
-  if constexpr (std::is_same_v<G, ao::per_tensor> || std::is_same_v<G, ao::per_row>) {
-    return true;
+constexpr bool matmul_fuses() {
+  using traits = format_traits<F>;
+  using family = typename traits::family;
+  if constexpr (std::is_same_v<family, format_family::affine> || std::is_same_v<family, format_family::float8>) {
+    return traits::col_multiple == 1 || traits::col_multiple % matmul_dot_task::kKMultiple == 0;
   } else {
-    return G::size % matmul_dot_task::kKMultiple == 0;
+    return false;
   }
 }
 
@@ -95,6 +98,8 @@ constexpr bool matmul_fuses_affine() {
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/affine-inl.h"
+#include "ao/backends/hwy/exmy-inl.h"
+#include "ao/backends/hwy/float8-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
@@ -171,35 +176,73 @@ inline void MatmulDot(const ao::highway::matmul_dot_task& t) {
   matmul_detail::DotRows<3>(d, t.x, t.x_stride, t.rows, t.k, [](size_t) {}, weights, t.k, t.acc, t.acc_stride);
 }
 
-template <class F>
-void MatmulDotAffine(const ao::highway::matmul_affine_task<F>& t) {
-  using G = typename F::granularity;
-  using Code = typename F::code_type;
-  const hn::ScalableTag<float> d;
-  const Code* codes[4];
-  for (size_t j = 0; j < 4; ++j) {
-    codes[j] = t.codes + static_cast<std::ptrdiff_t>(j < t.w_rows ? j : t.w_rows - 1) * t.codes_stride;
-  }
-  // The group's scale and zero point of each row, as Dequantize passes them to DequantizeVec.
-  float scale[4], zero[4];
-  size_t group = t.k;
-  if constexpr (!std::is_same_v<G, ao::per_tensor> && !std::is_same_v<G, ao::per_row>) group = G::size;
-  const auto start_group = [&](size_t i) {
-    for (size_t j = 0; j < 4; ++j) {
-      if constexpr (std::is_same_v<G, ao::per_tensor>) {
-        scale[j] = t.tensor_scale;
-        zero[j] = t.tensor_zero;
-      } else {
-        const auto r = static_cast<std::ptrdiff_t>(j < t.w_rows ? j : t.w_rows - 1);
-        const auto g = static_cast<std::ptrdiff_t>(i / group);
-        scale[j] = float(t.scales[r * t.scales_stride + g]);
-        zero[j] = static_cast<float>(t.zero_points[r * t.zero_points_stride + g]);
-      }
+namespace matmul_detail {
+
+// The per-group constants of row r (of the tile), group g, as F's Dequantize kernel passes them to its per-vector
+// decode, and that decode of the Lanes(d) codes at p.
+template <class F, class = void>
+struct Fused;
+template <class T, class M, class G, class S, class Z, class E>
+struct Fused<ao::affine<T, M, G, S, Z, E>> {
+  using F = ao::affine<T, M, G, S, Z, E>;
+  struct Params {
+    float scale, zero;
+  };
+  static Params Of(const ao::highway::matmul_fused_task<F>& t, std::ptrdiff_t r, std::ptrdiff_t g) {
+    if constexpr (std::is_same_v<G, ao::per_tensor>) {
+      return {float(t.tensor.scale), static_cast<float>(t.tensor.zero_point)};
+    } else {
+      return {float(t.scales[r * t.scales_stride + g]), static_cast<float>(t.zero_points[r * t.zero_points_stride + g])};
     }
+  }
+  template <class D>
+  static HWY_INLINE hn::Vec<D> Decode(D d, const uint8_t* p, const Params& c) {
+    return affine_detail::DequantizeVec<F, float>(
+        d, affine_detail::LoadCodes(d, reinterpret_cast<const typename F::code_type*>(p)), c.scale, c.zero);
+  }
+};
+template <class E, class G, class C, class A>
+struct Fused<ao::float8_scaled<E, G, C, A>> {
+  using F = ao::float8_scaled<E, G, C, A>;
+  using Params = float;
+  static Params Of(const ao::highway::matmul_fused_task<F>& t, std::ptrdiff_t r, std::ptrdiff_t g) {
+    if constexpr (std::is_same_v<G, ao::per_tensor>) {
+      return t.tensor.scale;
+    } else if constexpr (std::is_same_v<G, ao::per_row>) {
+      return t.scales[r * t.scales_stride];
+    } else {
+      return t.scales[r / G::rows * t.scales_stride + g];
+    }
+  }
+  template <class D>
+  static HWY_INLINE hn::Vec<D> Decode(D d, const uint8_t* p, const Params& scale) {
+    return HWY_NAMESPACE::detail::Float8DequantizeVec<F>(d, LoadCodes<1>(d, p), hn::Set(d, scale));
+  }
+};
+
+}  // namespace matmul_detail
+
+template <class F>
+void MatmulDotFused(const ao::highway::matmul_fused_task<F>& t) {
+  using traits = ao::format_traits<F>;
+  using Fused = matmul_detail::Fused<F>;
+  static_assert(traits::elements_per_byte == 1, "MatmulDotFused: one code per byte");
+  if constexpr (std::is_same_v<typename traits::family, ao::format_family::float8>) {
+    if constexpr (!kExmyVectorizable<typename F::element_type::spec>) return;  // (never chosen: kMatmulFused)
+  }
+  const hn::ScalableTag<float> d;
+  const uint8_t* codes[4];
+  std::ptrdiff_t row[4];
+  for (size_t j = 0; j < 4; ++j) {
+    row[j] = static_cast<std::ptrdiff_t>(j < t.w_rows ? j : t.w_rows - 1);
+    codes[j] = t.data + row[j] * t.data_stride;
+  }
+  const size_t group = traits::col_multiple == 1 ? t.k : traits::col_multiple;
+  typename Fused::Params params[4];
+  const auto start_group = [&](size_t i) {
+    for (size_t j = 0; j < 4; ++j) params[j] = Fused::Of(t, row[j], static_cast<std::ptrdiff_t>(i / group));
   };
-  const auto weights = [&](size_t j, size_t i) {
-    return affine_detail::DequantizeVec<F, float>(d, affine_detail::LoadCodes(d, codes[j] + i), scale[j], zero[j]);
-  };
+  const auto weights = [&](size_t j, size_t i) { return Fused::Decode(d, codes[j] + i, params[j]); };
   // Two rows of x at a time: the decode's temporaries need the registers a third row's accumulators would take.
   matmul_detail::DotRows<2>(d, t.x, t.x_stride, t.rows, group, start_group, weights, t.k, t.acc, t.acc_stride);
 }

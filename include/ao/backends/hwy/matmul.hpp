@@ -1,8 +1,8 @@
 // ao/backends/hwy/matmul.hpp: the Highway backend's matmul entry point, what ao::matmul (ao/ops/matmul.hpp) calls
 // for ao::backend::highway:
 //   ao::highway::matmul_dot(const ao::highway::matmul_dot_task&)    (the tasks and their contracts: matmul-inl.h)
-//   ao::highway::matmul_dot_affine(const ao::highway::matmul_affine_task<F>&)   affine F, decoded in registers;
-//                                        kMatmulFusedAffine<F> says whether ao::matmul uses it for F
+//   ao::highway::matmul_dot_fused(const ao::highway::matmul_fused_task<F>&)   affine and FP8 F, decoded in
+//                                        registers; kMatmulFused<F> says whether ao::matmul uses it for F
 // With ao::cpu_dispatch linked (AO_CPU_DISPATCH), the call goes through Highway's dispatch table to the best
 // target of this CPU (src/cpu_dispatch_matmul.cc); otherwise to the kernel compiled for the including translation
 // unit's target (static dispatch, header-only). With AO_DISABLE_HIGHWAY, a plain scalar loop (one sum per dot
@@ -17,9 +17,9 @@
 
 namespace ao::highway {
 template <class F>
-inline constexpr bool kMatmulFusedAffine = false;
+inline constexpr bool kMatmulFused = false;
 template <class F>
-void matmul_dot_affine(const matmul_affine_task<F>&) {}
+void matmul_dot_fused(const matmul_fused_task<F>&) {}
 inline void matmul_dot(const matmul_dot_task& t) {
   for (std::size_t m = 0; m < t.rows; ++m) {
     for (std::size_t j = 0; j < matmul_dot_task::kWRows; ++j) {
@@ -41,35 +41,37 @@ inline void matmul_dot(const matmul_dot_task& t) {
 
 namespace ao::highway {
 
-// Affine formats whose groups hold whole vectors: ao::matmul decodes them in registers.
-template <class F>
-inline constexpr bool kMatmulFusedAffine = false;
-template <class T, class M, class G, class S, class Z, class E>
-inline constexpr bool kMatmulFusedAffine<affine<T, M, G, S, Z, E>> = matmul_fuses_affine<affine<T, M, G, S, Z, E>>();
+// The formats ao::matmul decodes in registers (matmul_fuses<F>(), and FP8 elements with a vector codec).
+template <class F, class = void>
+inline constexpr bool kMatmulFused = matmul_fuses<F>();
+template <class E, class G, class C, class A>
+inline constexpr bool kMatmulFused<float8_scaled<E, G, C, A>> =
+    matmul_fuses<float8_scaled<E, G, C, A>>() && HWY_NAMESPACE::kExmyVectorizable<typename E::spec>;
 
-// Specialized (available = true, run defined in src/cpu_dispatch_matmul.cc) for the registry's affine formats when
-// ao::cpu_dispatch is linked.
+// Specialized (available = true, run defined in src/cpu_dispatch_matmul.cc) for the registry's affine and FP8
+// formats when ao::cpu_dispatch is linked.
 template <class F>
-struct dynamic_matmul_affine {
+struct dynamic_matmul_fused {
   static constexpr bool available = false;
 };
 #if defined(AO_CPU_DISPATCH)
-#define AO_HWY_DECLARE_MATMUL_AFFINE(id, type)                 \
+#define AO_HWY_DECLARE_MATMUL_FUSED(id, type)                  \
   template <>                                                  \
-  struct dynamic_matmul_affine<type> {                         \
+  struct dynamic_matmul_fused<type> {                          \
     static constexpr bool available = true;                    \
-    static void run(const matmul_affine_task<type>& t);        \
+    static void run(const matmul_fused_task<type>& t);         \
   };
-AO_FORMAT_LIST_AFFINE(AO_HWY_DECLARE_MATMUL_AFFINE)
-#undef AO_HWY_DECLARE_MATMUL_AFFINE
+AO_FORMAT_LIST_FLOAT8(AO_HWY_DECLARE_MATMUL_FUSED)
+AO_FORMAT_LIST_AFFINE(AO_HWY_DECLARE_MATMUL_FUSED)
+#undef AO_HWY_DECLARE_MATMUL_FUSED
 #endif
 
 template <class F>
-void matmul_dot_affine(const matmul_affine_task<F>& t) {
-  if constexpr (dynamic_matmul_affine<F>::available) {
-    dynamic_matmul_affine<F>::run(t);
+void matmul_dot_fused(const matmul_fused_task<F>& t) {
+  if constexpr (dynamic_matmul_fused<F>::available) {
+    dynamic_matmul_fused<F>::run(t);
   } else {
-    HWY_STATIC_DISPATCH(MatmulDotAffine)(t);
+    HWY_STATIC_DISPATCH(MatmulDotFused)(t);
   }
 }
 
