@@ -170,8 +170,9 @@ void register_format() {
 template <class F>
 void register_gemm() {
   for (int t : {1, 2}) {
-    benchmark::RegisterBenchmark(("gemm/" + std::string(ao::name<F>()) + "/M512/" + std::to_string(t) + "t/highway").c_str(),
-                                 [t](benchmark::State& s) { gemm<F>(s, t); })
+    benchmark::RegisterBenchmark(
+        ("gemm/" + std::string(ao::name<F>()) + "/M512/" + std::to_string(t) + "t/highway").c_str(),
+        [t](benchmark::State& s) { gemm<F>(s, t); })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }

@@ -5,7 +5,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu_dispatch_matmul.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
-
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/matmul-inl.h"
@@ -26,10 +25,10 @@ HWY_AFTER_NAMESPACE();
 namespace ao::highway {
 HWY_EXPORT(MatmulDot);
 void dynamic_matmul::dot(const matmul_dot_task& t) { HWY_DYNAMIC_DISPATCH(MatmulDot)(t); }
-#define AO_CPU_DISPATCH_EXPORT_MATMUL(id, type)                                    \
-  HWY_EXPORT(MatmulDotFused_##id);                                                 \
-  void dynamic_matmul_fused<type>::run(const matmul_fused_task<type>& t) {         \
-    HWY_DYNAMIC_DISPATCH(MatmulDotFused_##id)(t);                                  \
+#define AO_CPU_DISPATCH_EXPORT_MATMUL(id, type)                            \
+  HWY_EXPORT(MatmulDotFused_##id);                                         \
+  void dynamic_matmul_fused<type>::run(const matmul_fused_task<type>& t) { \
+    HWY_DYNAMIC_DISPATCH(MatmulDotFused_##id)(t);                          \
   }
 AO_FORMAT_LIST_FLOAT8(AO_CPU_DISPATCH_EXPORT_MATMUL)
 AO_FORMAT_LIST_AFFINE(AO_CPU_DISPATCH_EXPORT_MATMUL)

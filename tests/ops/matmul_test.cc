@@ -11,8 +11,9 @@
 //                         random data (Gaussian x, LLM-like W)
 //   Highway vs scalar:    |y_h - y_s| <= the sum of their two elementwise bounds (their orders differ: the scalar
 //                         backend sums k in order, Highway by lanes and chunks); bit-identical across executors.
-#include <gtest/gtest.h>
+#include "ao/ops/matmul.hpp"
 
+#include <gtest/gtest.h>
 #include <hwy/targets.h>
 
 #include <array>
@@ -24,7 +25,6 @@
 #include <vector>
 
 #include "ao/executor.hpp"
-#include "ao/ops/matmul.hpp"
 #include "expect_error.hpp"
 #include "ops_test_util.hpp"
 
@@ -73,11 +73,15 @@ struct problem {
     if (n * k > 0) ao::dequantize(w.cview(), ao::strided_view<float, 2>(wd.data(), {n, k}), ao::backend::scalar{});
     ref.assign(m * n, 0.0);
     abs.assign(m * n, 0.0);
+    std::vector<double> xd(m * k);
+    for (std::size_t i = 0; i < m; ++i) {
+      for (std::size_t c = 0; c < k; ++c) xd[i * k + c] = wide(x[i * static_cast<std::size_t>(x_stride) + c]);
+    }
     for (std::size_t i = 0; i < m; ++i) {
       for (std::size_t j = 0; j < n; ++j) {
         double s = bias.empty() ? 0.0 : bias[j], a = bias.empty() ? 0.0 : std::fabs(bias[j]);
         for (std::size_t c = 0; c < k; ++c) {
-          const double p = wide(x[i * static_cast<std::size_t>(x_stride) + c]) * static_cast<double>(wd[j * k + c]);
+          const double p = xd[i * k + c] * static_cast<double>(wd[j * k + c]);
           s += p;
           a += std::fabs(p);
         }
@@ -244,13 +248,13 @@ void check_fused_equals_dequantize_then_dot() {
       ao::highway::dequantize(ao::detail::weight_tile<F>(q, tensor, 0, w_rows, 0, k, scratch.data(), k));
       for (std::size_t r = w_rows; r < 4; ++r) {  // rows past the tile repeat the last one, as the fused kernel reads
         std::copy(scratch.begin() + static_cast<std::ptrdiff_t>((w_rows - 1) * k),
-                  scratch.begin() + static_cast<std::ptrdiff_t>(w_rows * k), scratch.begin() + static_cast<std::ptrdiff_t>(r * k));
+                  scratch.begin() + static_cast<std::ptrdiff_t>(w_rows * k),
+                  scratch.begin() + static_cast<std::ptrdiff_t>(r * k));
       }
       ao::highway::matmul_dot({x.data(), static_cast<std::ptrdiff_t>(k), rows, scratch.data(),
                                static_cast<std::ptrdiff_t>(k), k, acc_dot.data(), 4});
-      ao::highway::matmul_dot_fused(ao::detail::fused_weight_tile<F>(q, tensor, 0, w_rows, 0, k, x.data(),
-                                                                    static_cast<std::ptrdiff_t>(k), rows,
-                                                                    acc_fused.data(), 4));
+      ao::highway::matmul_dot_fused(ao::detail::fused_weight_tile<F>(
+          q, tensor, 0, w_rows, 0, k, x.data(), static_cast<std::ptrdiff_t>(k), rows, acc_fused.data(), 4));
       EXPECT_EQ(ao_test::first_bit_difference(acc_fused, acc_dot), -1) << w_rows << " weight rows, " << rows << " rows";
     }
   }
@@ -304,7 +308,8 @@ TEST(Matmul, AdversarialValues) {
       const std::vector<float> zeros(n * k, 0.0f);
       p.w = ao::quantize<F>(ao_test::cview_of<float, 2>(zeros, {n, k}), ao::backend::scalar{});
       p.reference();
-      for (const result<float>& r : {run<float>(p, 0, ao::backend::scalar{}), run<float>(p, 0, ao::backend::highway{})}) {
+      for (const result<float>& r :
+           {run<float>(p, 0, ao::backend::scalar{}), run<float>(p, 0, ao::backend::highway{})}) {
         // (An all-zero tensor dequantizes to zeros, or to NaN where the format's scale is 0 / 0: FP8's and NVFP4's
         // global scale; the oracle's values decide.)
         for (std::size_t i = 0; i < m; ++i) {
@@ -328,7 +333,8 @@ TEST(Matmul, AdversarialValues) {
     {
       problem<F, float> p = make_problem<F, float>(m, n, k, 0, false, 12);
       p.x[1 * k + k / 2] = std::numeric_limits<float>::quiet_NaN();
-      for (const result<float>& r : {run<float>(p, 0, ao::backend::scalar{}), run<float>(p, 0, ao::backend::highway{})}) {
+      for (const result<float>& r :
+           {run<float>(p, 0, ao::backend::scalar{}), run<float>(p, 0, ao::backend::highway{})}) {
         for (std::size_t j = 0; j < n; ++j) {
           EXPECT_TRUE(std::isnan(r.at(1, j)));
           EXPECT_FALSE(std::isnan(r.at(0, j)));
@@ -376,30 +382,47 @@ TEST(Matmul, Errors) {
   std::vector<float> x(m * k, 1.0f), y(m * n), bias(n, 0.0f);
   const ao::strided_view<const float, 2> xv(x.data(), {m, k});
   const ao::strided_view<float, 2> yv(y.data(), {m, n});
-  expect_error([&] { ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, k / 2}), w, yv); },
-               {"ao::matmul<mxfp4>", "x is 2 x 32", "W (N x K) is 3 x 64"});
-  expect_error([&] { ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m, n - 1})); },
-               {"y is 2 x 2", "M x N"});
+  expect_error(
+      [&] {
+        ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, k / 2}), w, yv);
+      },
+      {"ao::matmul<mxfp4>", "x is 2 x 32", "W (N x K) is 3 x 64"});
+  expect_error([&] { ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m, n - 1})); }, {"y is 2 x 2", "M x N"});
   expect_error([&] { ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m - 1, n})); }, {"y is 1 x 3"});
   expect_error([&] { ao::matmul(xv, w, ao::strided_view<const float, 1>(bias.data(), {n - 1}), yv); },
                {"bias has 2 values", "N = 3"});
-  expect_error([&] { ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m, n}, {2, 1})); },
-               {"y's rows overlap", "row stride 2 is below N = 3"});
+  expect_error(
+      [&] {
+        ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m, n}, {2, 1}));
+      },
+      {"y's rows overlap", "row stride 2 is below N = 3"});
   // Non-contiguous last dims and negative strides.
-  expect_error([&] { ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, k / 2}, {k, 2}), w, yv); },
-               {"x's last dim must be contiguous"});
-  expect_error([&] { ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m, n}, {1, 2})); },
-               {"y's last dim must be contiguous"});
+  expect_error(
+      [&] {
+        ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, k / 2}, {k, 2}), w, yv);
+      },
+      {"x's last dim must be contiguous"});
+  expect_error(
+      [&] {
+        ao::matmul(xv, w, ao::strided_view<float, 2>(y.data(), {m, n}, {1, 2}));
+      },
+      {"y's last dim must be contiguous"});
   expect_error([&] { ao::matmul(xv, w, ao::strided_view<const float, 1>(bias.data(), {n}, {2}), yv); },
                {"bias's last dim must be contiguous"});
-  expect_error([&] { ao::matmul(ao::strided_view<const float, 2>(x.data() + k, {m, k}, {-static_cast<std::ptrdiff_t>(k), 1}), w, yv); },
-               {"x has a negative stride"});
+  expect_error(
+      [&] {
+        ao::matmul(ao::strided_view<const float, 2>(x.data() + k, {m, k}, {-static_cast<std::ptrdiff_t>(k), 1}), w, yv);
+      },
+      {"x has a negative stride"});
   expect_error([&] { ao::matmul(ao::strided_view<const float, 2>(nullptr, {m, k}), w, yv); }, {"x is null"});
   // A padded W.
   const std::vector<float> wp_values(n * 40, 1.0f);
   const ao::quantized_tensor<F> wp = ao::quantize<F>(ao_test::cview_of<float, 2>(wp_values, {n, 40}), ao::pad_last_dim);
-  expect_error([&] { ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, 40}), wp, yv); },
-               {"W is padded", "K = 40", "stored as 64"});
+  expect_error(
+      [&] {
+        ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, 40}), wp, yv);
+      },
+      {"W is padded", "K = 40", "stored as 64"});
   // A broken view of W.
   ao::const_quantized_view<F> bad = w.cview();
   bad.data_stride = 8;
@@ -410,8 +433,7 @@ TEST(Matmul, Errors) {
   // The format's shape rule.
   ao::const_quantized_view<F> odd = w.cview();
   odd.cols = 48;
-  expect_error([&] { ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, 48}), odd, yv); },
-               {"blocks of 32"});
+  expect_error([&] { ao::matmul(ao::strided_view<const float, 2>(x.data(), {m, 48}), odd, yv); }, {"blocks of 32"});
   // Aliasing: y over x, over W's data and scales, over bias.
   expect_error([&] { ao::matmul(xv, w, ao::strided_view<float, 2>(x.data(), {m, n})); }, {"y and x overlap"});
   ao::quantized_tensor<F> wm = w;
@@ -434,7 +456,8 @@ TEST(Matmul, Errors) {
   expect_error(
       [&] {
         ao::matmul(ao::strided_view<const float, 2>(x.data(), {1, k}), w,
-                   ao::strided_view<const float, 1>(both.data(), {n}), ao::strided_view<float, 2>(both.data() + 2, {1, n}));
+                   ao::strided_view<const float, 1>(both.data(), {n}),
+                   ao::strided_view<float, 2>(both.data() + 2, {1, n}));
       },
       {"y and bias overlap"});
   // Nothing was written by any failed call.

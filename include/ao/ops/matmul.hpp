@@ -36,10 +36,10 @@
 // formats).
 //
 // What is checked (ao::error naming the argument and the rule; nothing is written on error): x.cols == K,
-// y is M x N and its rows do not overlap, bias has N values; last dims contiguous, no negative stride, no null data when not empty; W's view
-// (format shape, strides, null pointers; a quantized_tensor must not be padded: its logical last dim must equal
-// the stored one); y does not overlap x, W's buffers or bias. M = 0 or N = 0: nothing is written; K = 0: y = bias
-// (or 0).
+// y is M x N and its rows do not overlap, bias has N values; last dims contiguous, no negative stride, no null data
+// when not empty; W's view (format shape, strides, null pointers; a quantized_tensor must not be padded: its logical
+// last dim must equal the stored one); y does not overlap x, W's buffers or bias. M = 0 or N = 0: nothing is
+// written; K = 0: y = bias (or 0).
 #pragma once
 
 #include <algorithm>
@@ -96,9 +96,11 @@ dequantize_task<F, float> weight_tile(const const_quantized_view<F>& w, const te
   const std::size_t scale_col = traits::col_multiple == 1 ? 0 : col / traits::col_multiple;
   const auto scale_row = static_cast<std::ptrdiff_t>(row / traits::row_multiple);
   dequantize_task<F, float> t{};
-  t.data = w.data + static_cast<std::ptrdiff_t>(row) * w.data_stride + static_cast<std::ptrdiff_t>(traits::data_row_bytes(col));
+  t.data = w.data + static_cast<std::ptrdiff_t>(row) * w.data_stride +
+           static_cast<std::ptrdiff_t>(traits::data_row_bytes(col));
   t.data_stride = w.data_stride;
-  t.scales = w.scales == nullptr ? nullptr : w.scales + scale_row * w.scales_stride + static_cast<std::ptrdiff_t>(scale_col);
+  t.scales =
+      w.scales == nullptr ? nullptr : w.scales + scale_row * w.scales_stride + static_cast<std::ptrdiff_t>(scale_col);
   t.scales_stride = w.scales_stride;
   if constexpr (has_zero_points_v<F>) {
     t.zero_points = w.zero_points + scale_row * w.zero_points_stride + static_cast<std::ptrdiff_t>(scale_col);
@@ -137,8 +139,20 @@ highway::matmul_fused_task<F> fused_weight_tile(const const_quantized_view<F>& w
                                                 const float* x, std::ptrdiff_t x_stride, std::size_t rows, float* acc,
                                                 std::ptrdiff_t acc_stride) {
   const dequantize_task<F, float> d = weight_tile<F>(w, tensor, row, w_rows, col, len, nullptr, 0);
-  return {x,        x_stride,        rows,          d.data,      d.data_stride, w_rows, d.scales, d.scales_stride,
-          d.zero_points, d.zero_points_stride, tensor, len, acc, acc_stride};
+  return {x,
+          x_stride,
+          rows,
+          d.data,
+          d.data_stride,
+          w_rows,
+          d.scales,
+          d.scales_stride,
+          d.zero_points,
+          d.zero_points_stride,
+          tensor,
+          len,
+          acc,
+          acc_stride};
 }
 
 template <class T>
@@ -178,15 +192,20 @@ inline std::size_t matmul_rows_per_task(std::size_t k) {
 
 template <class F, class Src, class Dst, class Executor>
 void matmul_run(backend::scalar, const matmul_problem<F, Src, Dst>& p, Executor& ex) {
+  // x as fp32 (exact), once: a bf16 value is widened by the exact codec, which is slow.
+  std::vector<float> x(p.m * p.k);
+  for (std::size_t m = 0; m < p.m; ++m) {
+    const Src* row = p.x.data() + static_cast<std::ptrdiff_t>(m) * p.x.stride(0);
+    for (std::size_t k = 0; k < p.k; ++k) x[m * p.k + k] = matmul_to_float(row[k]);
+  }
   const std::size_t step = matmul_rows_per_task(p.k);
   ex.parallel_for((p.n + step - 1) / step, [&](std::size_t task) {
     std::vector<float> w(p.k);
     for (std::size_t n = task * step; n < std::min(p.n, (task + 1) * step); ++n) {
       scalar::dequantize(weight_tile<F>(p.w, p.tensor, n, 1, 0, p.k, w.data(), static_cast<std::ptrdiff_t>(p.k)));
       for (std::size_t m = 0; m < p.m; ++m) {
-        const Src* x = p.x.data() + static_cast<std::ptrdiff_t>(m) * p.x.stride(0);
         float s = 0.0f;
-        for (std::size_t k = 0; k < p.k; ++k) s = std::fma(matmul_to_float(x[k]), w[k], s);
+        for (std::size_t k = 0; k < p.k; ++k) s = std::fma(x[m * p.k + k], w[k], s);
         p.store(m, n, s);
       }
     }
@@ -239,7 +258,9 @@ void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor
       std::fill(acc.begin(), acc.end(), 0.0f);
       auto tile = [&](std::size_t j0, std::size_t k0, std::size_t next_j0, std::size_t next_k0) {
         const std::size_t len = std::min(chunk, p.k - k0), tile_rows = std::min(kTile, rows - j0);
-        if (next_j0 < rows) prefetch_weights(p.w, n0 + next_j0, std::min(kTile, rows - next_j0), next_k0, std::min(chunk, p.k - next_k0));
+        if (next_j0 < rows) {
+          prefetch_weights(p.w, n0 + next_j0, std::min(kTile, rows - next_j0), next_k0, std::min(chunk, p.k - next_k0));
+        }
         float* const acc_tile = acc.data() + j0;
         const auto acc_stride = static_cast<std::ptrdiff_t>(acc_width);
         const float* const x_tile = x + static_cast<std::ptrdiff_t>(m0) * x_stride + static_cast<std::ptrdiff_t>(k0);
@@ -248,8 +269,8 @@ void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor
           // every two rows: more rows share one decode through the scratch below). The last chunk of a K that is
           // not a multiple of 16 takes the general path, whose zero padding gives the same sums.
           if (len % kLanes == 0 && mb <= 2) {
-            highway::matmul_dot_fused(fused_weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, x_tile,
-                                                           x_stride, mb, acc_tile, acc_stride));
+            highway::matmul_dot_fused(fused_weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, x_tile, x_stride,
+                                                           mb, acc_tile, acc_stride));
             return;
           }
         }
@@ -339,8 +360,8 @@ void matmul(strided_view<SrcT, 2> x_in, const W& w_in, const strided_view<const 
                     " but x @ W^T is " + std::to_string(m) + " x " + std::to_string(n) + " (M x N)");
   }
   if (m > 1 && n > 0 && y.stride(0) < static_cast<std::ptrdiff_t>(n)) {
-    throw ao::error(where + "y's rows overlap: its row stride " + std::to_string(y.stride(0)) + " is below N = " +
-                    std::to_string(n));
+    throw ao::error(where + "y's rows overlap: its row stride " + std::to_string(y.stride(0)) +
+                    " is below N = " + std::to_string(n));
   }
   const float* bias = nullptr;
   std::vector<std::pair<std::string, byte_range>> inputs;
@@ -349,8 +370,8 @@ void matmul(strided_view<SrcT, 2> x_in, const W& w_in, const strided_view<const 
   if (bias_in != nullptr) {
     check_strides(op, "bias", *bias_in);
     if (bias_in->extent(0) != n) {
-      throw ao::error(where + "bias has " + std::to_string(bias_in->extent(0)) + " values but W has N = " +
-                      std::to_string(n) + " rows");
+      throw ao::error(where + "bias has " + std::to_string(bias_in->extent(0)) +
+                      " values but W has N = " + std::to_string(n) + " rows");
     }
     bias = bias_in->data();
     inputs.push_back({"bias", range_of_view(*bias_in)});
@@ -367,8 +388,7 @@ void matmul(strided_view<SrcT, 2> x_in, const W& w_in, const strided_view<const 
 
 }  // namespace detail
 
-template <class Src, class W, class Dst, class... Options,
-          class = std::enable_if_t<detail::is_matmul_weights_v<W>>>
+template <class Src, class W, class Dst, class... Options, class = std::enable_if_t<detail::is_matmul_weights_v<W>>>
 void matmul(strided_view<Src, 2> x, const W& w, strided_view<Dst, 2> y, Options&&... options) {
   detail::matmul(x, w, static_cast<const strided_view<const float, 1>*>(nullptr), y, options...);
 }

@@ -42,11 +42,11 @@ struct matmul_dot_task {
   const float* x;                                // rows x k activations
   std::ptrdiff_t x_stride;                       // elements
   std::size_t rows;
-  const float* w;            // kWRows x k decoded weights
-  std::ptrdiff_t w_stride;   // elements
+  const float* w;           // kWRows x k decoded weights
+  std::ptrdiff_t w_stride;  // elements
   std::size_t k;
-  float* acc;                // rows x kWRows sums, added to
-  std::ptrdiff_t acc_stride; // elements
+  float* acc;                 // rows x kWRows sums, added to
+  std::ptrdiff_t acc_stride;  // elements
 };
 
 // W in its format's storage, for the fused kernel: a tile of w_rows (1..4) rows x k values starting at a group
@@ -129,8 +129,9 @@ HWY_INLINE void AddSums4(D d, V a0, V a1, V a2, V a3, float* HWY_RESTRICT acc) {
 // k = i. Grouping changes no operation or its order. Vectors live in named variables, not arrays, so that the code
 // also compiles for sizeless (scalable) vector types.
 template <size_t MR, class D, class StartGroup, class Weights>
-HWY_INLINE void DotBlock(D d, const float* HWY_RESTRICT x, std::ptrdiff_t xs, size_t group, const StartGroup& start_group,
-                         const Weights& weights, size_t k, float* HWY_RESTRICT acc, std::ptrdiff_t as) {
+HWY_INLINE void DotBlock(D d, const float* HWY_RESTRICT x, std::ptrdiff_t xs, size_t group,
+                         const StartGroup& start_group, const Weights& weights, size_t k, float* HWY_RESTRICT acc,
+                         std::ptrdiff_t as) {
   static_assert(MR >= 1 && MR <= 3, "DotBlock: 1 to 3 rows of x");
   const size_t N = hn::Lanes(d);
   auto a00 = hn::Zero(d), a01 = hn::Zero(d), a02 = hn::Zero(d), a03 = hn::Zero(d);
@@ -173,7 +174,8 @@ inline void MatmulDot(const ao::highway::matmul_dot_task& t) {
   const auto weights = [&](size_t j, size_t i) {
     return hn::LoadU(d, t.w + static_cast<std::ptrdiff_t>(j) * t.w_stride + static_cast<std::ptrdiff_t>(i));
   };
-  matmul_detail::DotRows<3>(d, t.x, t.x_stride, t.rows, t.k, [](size_t) {}, weights, t.k, t.acc, t.acc_stride);
+  matmul_detail::DotRows<3>(
+      d, t.x, t.x_stride, t.rows, t.k, [](size_t) {}, weights, t.k, t.acc, t.acc_stride);
 }
 
 namespace matmul_detail {
@@ -192,7 +194,8 @@ struct Fused<ao::affine<T, M, G, S, Z, E>> {
     if constexpr (std::is_same_v<G, ao::per_tensor>) {
       return {float(t.tensor.scale), static_cast<float>(t.tensor.zero_point)};
     } else {
-      return {float(t.scales[r * t.scales_stride + g]), static_cast<float>(t.zero_points[r * t.zero_points_stride + g])};
+      return {float(t.scales[r * t.scales_stride + g]),
+              static_cast<float>(t.zero_points[r * t.zero_points_stride + g])};
     }
   }
   template <class D>

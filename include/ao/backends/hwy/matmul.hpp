@@ -24,8 +24,9 @@ inline void matmul_dot(const matmul_dot_task& t) {
   for (std::size_t m = 0; m < t.rows; ++m) {
     for (std::size_t j = 0; j < matmul_dot_task::kWRows; ++j) {
       float s = 0.0f;
-      for (std::size_t k = 0; k < t.k; ++k) s += t.x[static_cast<std::ptrdiff_t>(m) * t.x_stride + static_cast<std::ptrdiff_t>(k)] *
-                                                 t.w[static_cast<std::ptrdiff_t>(j) * t.w_stride + static_cast<std::ptrdiff_t>(k)];
+      for (std::size_t k = 0; k < t.k; ++k)
+        s += t.x[static_cast<std::ptrdiff_t>(m) * t.x_stride + static_cast<std::ptrdiff_t>(k)] *
+             t.w[static_cast<std::ptrdiff_t>(j) * t.w_stride + static_cast<std::ptrdiff_t>(k)];
       t.acc[static_cast<std::ptrdiff_t>(m) * t.acc_stride + static_cast<std::ptrdiff_t>(j)] += s;
     }
   }
@@ -45,8 +46,8 @@ namespace ao::highway {
 template <class F, class = void>
 inline constexpr bool kMatmulFused = matmul_fuses<F>();
 template <class E, class G, class C, class A>
-inline constexpr bool kMatmulFused<float8_scaled<E, G, C, A>> =
-    matmul_fuses<float8_scaled<E, G, C, A>>() && HWY_NAMESPACE::kExmyVectorizable<typename E::spec>;
+inline constexpr bool kMatmulFused<float8_scaled<E, G, C, A> > =
+    matmul_fuses<float8_scaled<E, G, C, A> >() && HWY_NAMESPACE::kExmyVectorizable<typename E::spec>;
 
 // Specialized (available = true, run defined in src/cpu_dispatch_matmul.cc) for the registry's affine and FP8
 // formats when ao::cpu_dispatch is linked.
@@ -55,11 +56,11 @@ struct dynamic_matmul_fused {
   static constexpr bool available = false;
 };
 #if defined(AO_CPU_DISPATCH)
-#define AO_HWY_DECLARE_MATMUL_FUSED(id, type)                  \
-  template <>                                                  \
-  struct dynamic_matmul_fused<type> {                          \
-    static constexpr bool available = true;                    \
-    static void run(const matmul_fused_task<type>& t);         \
+#define AO_HWY_DECLARE_MATMUL_FUSED(id, type)          \
+  template <>                                          \
+  struct dynamic_matmul_fused<type> {                  \
+    static constexpr bool available = true;            \
+    static void run(const matmul_fused_task<type>& t); \
   };
 AO_FORMAT_LIST_FLOAT8(AO_HWY_DECLARE_MATMUL_FUSED)
 AO_FORMAT_LIST_AFFINE(AO_HWY_DECLARE_MATMUL_FUSED)
