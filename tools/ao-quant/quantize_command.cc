@@ -67,6 +67,13 @@ void with_tensor_types(const recipe& r, const ao::io::tensor_entry& e, Fn&& fn) 
   });
 }
 
+// Reads one byte of every page of [p, p + n): maps a file's pages into this process (the page faults are taken
+// here, on the calling thread) before a kernel reads them.
+void map_pages(const std::uint8_t* p, std::size_t n) {
+  constexpr std::size_t page = 4096;
+  for (std::size_t i = 0; i < n; i += page) (void)*static_cast<const volatile std::uint8_t*>(p + i);  // kept: volatile
+}
+
 }  // namespace
 
 int run_quantize(const arguments& args) {
@@ -122,13 +129,19 @@ int run_quantize(const arguments& args) {
 
   // Pass 2: quantize each selected tensor (ao's Highway kernels, dynamic dispatch) and write it. The write of one
   // tensor (a copy into the page cache, as costly as quantizing on a small machine) runs on its own thread while
-  // the next is quantized; one write at a time, so the output is used by one thread at a time.
+  // the next is quantized, and that thread then maps the input pages of the tensor after it (page faults that
+  // the kernels' threads would otherwise take); one write at a time, so the output is used by one thread at a time.
   progress bar("quantizing", todo, todo_bytes, quiet);
   tensor_cache cache;
+  std::vector<const ao::io::tensor_entry*> order;
+  for (const auto& e : file) {
+    if (selected(e)) order.push_back(&e);
+  }
   std::future<void> writing;  // the previous tensor's write
   const void* busy = nullptr;  // the tensor it writes
-  for (const auto& e : file) {
-    if (!selected(e)) continue;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const ao::io::tensor_entry& e = *order[k];
+    const ao::io::tensor_entry* after_next = k + 2 < order.size() ? order[k + 2] : nullptr;
     const held_shape h = held_shape_of(r, e);
     with_tensor_types(r, e, [&](auto src_tag, auto format_tag) {
       using Src = decltype(src_tag);
@@ -139,7 +152,10 @@ int run_quantize(const arguments& args) {
       out_bytes += stored_bytes(*q);
       if (writing.valid()) writing.get();  // rethrows its error
       busy = q.get();
-      writing = std::async(std::launch::async, [&o, name = e.name, q] { o.write(name, *q); });
+      writing = std::async(std::launch::async, [&o, name = e.name, q, after_next] {
+        o.write(name, *q);
+        if (after_next != nullptr) map_pages(after_next->bytes.data, after_next->bytes.size);
+      });
     });
     in_bytes += e.bytes.size;
     values += e.numel();
