@@ -18,7 +18,8 @@
 //     t.k is a multiple of kKMultiple and every row holds t.k codes; rows past t.w_rows (up to 4) repeat the last.
 //
 // Order of operations (deterministic for a target; differs between targets by the vector width): x rows in
-// blocks of up to 3, each block against the 4 weight rows with one vector accumulator per (row, weight row): lane i
+// blocks (MatmulDot: 3, MatmulDotFused: 2; the blocking changes no sum), each block against the 4 weight rows
+// with one vector accumulator per (row, weight row): lane i
 // of the accumulator sums the products of k = i, i + L, i + 2L, ... (L = Lanes) with one fused multiply-add each
 // (MulAdd: fused on targets with FMA, a multiply then an add elsewhere), in increasing k; then the lanes are summed
 // (SumOfLanes) and the sum is added to acc once per call.
