@@ -234,6 +234,40 @@ TEST(AoQuant, SelectsTensorsAndCopiesTheRest) {
   EXPECT_NE(inspect.out.find("total: 5 tensors, 1 quantized"), std::string::npos) << inspect.out;
 }
 
+// quantize streams: tensors of one shape share reused buffers, and each is written on a writer thread while the
+// next is quantized. Every tensor of a many-tensor run must equal the same tensor quantized alone (one selected
+// tensor: no reuse, nothing overlapped), whatever the thread count.
+TEST(AoQuant, StreamingGivesEachTensorItsOwnBytes) {
+  temp_dir dir;
+  const std::string in = dir.path() + "/in.safetensors";
+  ASSERT_EQ(run(dir, "synth '" + in + "' --tensors 6 --rows 48 --cols 256 --quiet").status, 0);
+  for (const std::string format : {"mxfp4", "intx --bits 4 --group 32 --mapping asymmetric"}) {
+    SCOPED_TRACE(format);
+    for (const std::string threads : {"1", "3"}) {
+      const std::string all = dir.path() + "/all" + threads + ".safetensors";
+      const run_result r = run(dir, "quantize '" + in + "' '" + all + "' --quiet --threads " + threads + " --format " + format);
+      ASSERT_EQ(r.status, 0) << r.err;
+      const auto whole = ao::io::safetensors_file::open(all);
+      std::size_t compared = 0;
+      for (int k = 0; k < 6; ++k) {
+        const std::string one = dir.path() + "/one.safetensors";
+        const run_result r1 = run(dir, "quantize '" + in + "' '" + one + "' --quiet --threads 1 --format " + format +
+                                           " --include '^layers\\." + std::to_string(k) + "\\.weight$'");
+        ASSERT_EQ(r1.status, 0) << r1.err;
+        const auto alone = ao::io::safetensors_file::open(one);
+        for (const auto& e : alone) {
+          if (e.name.rfind("layers." + std::to_string(k) + ".", 0) != 0) continue;  // the other, copied tensors
+          const ao::io::tensor_entry& w = whole.at(e.name);
+          ASSERT_EQ(w.bytes.size, e.bytes.size) << e.name;
+          EXPECT_EQ(std::memcmp(w.bytes.data, e.bytes.data, e.bytes.size), 0) << e.name;
+          ++compared;
+        }
+      }
+      EXPECT_EQ(compared, 6u * (format == "mxfp4" ? 2u : 3u));  // qdata, scale (, zero_point) of each tensor
+    }
+  }
+}
+
 TEST(AoQuant, ExploreReportsEveryFormat) {
   temp_dir dir;
   const std::string svg = dir.path() + "/frontier.svg";
