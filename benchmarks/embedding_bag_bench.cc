@@ -29,6 +29,7 @@
 #include "ao/ops/embedding.hpp"
 #include "ao/ops/quantize.hpp"
 #include "ao/tensor.hpp"
+#include "read_roofline.hpp"
 
 namespace {
 
@@ -154,24 +155,17 @@ void scaled(benchmark::State& state, int threads) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes_per_call<F>()));
 }
 
-// Sum of n bytes as 64-bit words (n a multiple of 8).
-std::uint64_t read_words(const std::uint8_t* p, std::size_t n) {
-  std::uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  std::size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    std::uint64_t v[4];
-    std::memcpy(v, p + i, 32);
-    a0 += v[0];
-    a1 += v[1];
-    a2 += v[2];
-    a3 += v[3];
+using ao_bench::read_words;
+
+// Runs half(0) and half(1): on the calling thread, or on the two threads of the pool.
+template <class Half>
+void run_halves(int threads, Half&& half) {
+  if (threads == 1) {
+    half(0);
+    half(1);
+  } else {
+    pool().parallel_for(2, half);
   }
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t v;
-    std::memcpy(&v, p + i, 8);
-    a0 += v;
-  }
-  return a0 + a1 + a2 + a3;
 }
 
 // The table's code bytes front to back, in slices of one call's bytes (so that the time per byte compares).
@@ -185,12 +179,7 @@ void roofline_stream(benchmark::State& state, int threads) {
     if (at + slice > total) at = 0;
     std::uint64_t sum[2] = {0, 0};
     auto half = [&](std::size_t h) { sum[h] = read_words(data + at + h * slice / 2, slice / 2); };
-    if (threads == 1) {
-      half(0);
-      half(1);
-    } else {
-      pool().parallel_for(2, half);
-    }
+    run_halves(threads, half);
     benchmark::DoNotOptimize(sum);
     at += slice;
   }
@@ -220,12 +209,7 @@ void roofline_gather(benchmark::State& state, int threads) {
         sum[h] += read_words(q.data + idx[j] * q.data_stride, code_bytes);
       }
     };
-    if (threads == 1) {
-      half(0);
-      half(1);
-    } else {
-      pool().parallel_for(2, half);
-    }
+    run_halves(threads, half);
     benchmark::DoNotOptimize(sum);
     i = (i + 1) % kBatches;
   }

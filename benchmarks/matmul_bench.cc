@@ -25,6 +25,7 @@
 #include "ao/ops/matmul.hpp"
 #include "ao/ops/quantize.hpp"
 #include "ao/tensor.hpp"
+#include "read_roofline.hpp"
 
 namespace {
 
@@ -75,25 +76,7 @@ void gemv(benchmark::State& state, std::size_t m, int threads) {
   state.counters["copies"] = static_cast<double>(w.size());
 }
 
-// Sum of n bytes as 64-bit words (n a multiple of 8).
-std::uint64_t read_words(const std::uint8_t* p, std::size_t n) {
-  std::uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  std::size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    std::uint64_t v[4];
-    std::memcpy(v, p + i, 32);
-    a0 += v[0];
-    a1 += v[1];
-    a2 += v[2];
-    a3 += v[3];
-  }
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t v;
-    std::memcpy(&v, p + i, 8);
-    a0 += v;
-  }
-  return a0 + a1 + a2 + a3;
-}
+using ao_bench::read_words;
 
 template <class F>
 void roofline(benchmark::State& state, int threads) {

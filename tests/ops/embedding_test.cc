@@ -327,7 +327,8 @@ void check_embedding(std::uint32_t seed) {
     }
     for (std::size_t i = 0; i < idx.size(); ++i) {
       for (std::size_t d = 0; d < stride; ++d) {
-        const Dst want = d < t.dim ? whole[static_cast<std::size_t>(idx[i]) * t.dim + d] : ao_test::from_float<Dst>(-7.0f);
+        const Dst want =
+            d < t.dim ? whole[static_cast<std::size_t>(idx[i]) * t.dim + d] : ao_test::from_float<Dst>(-7.0f);
         ASSERT_EQ(ao_test::bits_of(y[i * stride + d]), ao_test::bits_of(want))
             << (be == 0 ? "scalar" : "highway") << " out[" << i << ", " << d << "]";
       }
@@ -370,16 +371,17 @@ TEST(EmbeddingBag, Errors) {
   idx[2] = 3;
   idx32[3] = 1000;
   expect_error(
-      [&] {
-        ao::embedding_bag(ao::strided_view<const std::int32_t, 1>(idx32.data(), {4}), ov(), t.q, yv, mode::mean);
-      },
+      [&] { ao::embedding_bag(ao::strided_view<const std::int32_t, 1>(idx32.data(), {4}), ov(), t.q, yv, mode::mean); },
       {"indices[3] = 1000"});
   untouched();
   // Offsets: decreasing, past the end, first not 0, empty with include_last_offset.
   off = {0, 3, 2};
   expect_error([&] { ao::embedding_bag(iv(), ov(), t.q, yv, mode::sum); }, {"out is 2 x 256 but must be 3 x 256"});
-  expect_error([&] { ao::embedding_bag(iv(), ov(), t.q, ao::strided_view<float, 2>(y.data(), {3, dim}), mode::sum); },
-               {"offsets must not decrease", "offsets[2] = 2 < offsets[1] = 3"});
+  expect_error(
+      [&] {
+        ao::embedding_bag(iv(), ov(), t.q, ao::strided_view<float, 2>(y.data(), {3, dim}), mode::sum);
+      },
+      {"offsets must not decrease", "offsets[2] = 2 < offsets[1] = 3"});
   off = {0, 5};
   expect_error([&] { ao::embedding_bag(iv(), ov(), t.q, yv, mode::sum); },
                {"offsets[1] = 5 is past the end of indices", "indices.size() = 4"});
@@ -395,8 +397,11 @@ TEST(EmbeddingBag, Errors) {
   // Shapes: out's rows (B), its dim, overlapping rows.
   expect_error([&] { ao::embedding_bag(iv(), ov(), t.q, yv, mode::sum, ao::include_last_offset); },
                {"out is 2 x 256 but must be 1 x 256", "B, the number of bags"});
-  expect_error([&] { ao::embedding_bag(iv(), ov(), t.q, ao::strided_view<float, 2>(y.data(), {2, dim - 1}), mode::sum); },
-               {"out is 2 x 255 but must be 2 x 256"});
+  expect_error(
+      [&] {
+        ao::embedding_bag(iv(), ov(), t.q, ao::strided_view<float, 2>(y.data(), {2, dim - 1}), mode::sum);
+      },
+      {"out is 2 x 255 but must be 2 x 256"});
   expect_error(
       [&] {
         ao::embedding_bag(iv(), ov(), t.q, ao::strided_view<float, 2>(y.data(), {2, dim}, {10, 1}), mode::sum);
@@ -461,8 +466,11 @@ TEST(Embedding, Errors) {
   idx[2] = 37;
   expect_error([&] { ao::embedding(iv, t.q, yv, ao::backend::scalar{}); }, {"indices[2] = 37"});
   idx[2] = 1;
-  expect_error([&] { ao::embedding(iv, t.q, ao::strided_view<float, 2>(y.data(), {2, t.dim})); },
-               {"out is 2 x 100 but must be 3 x 100", "indices.size()"});
+  expect_error(
+      [&] {
+        ao::embedding(iv, t.q, ao::strided_view<float, 2>(y.data(), {2, t.dim}));
+      },
+      {"out is 2 x 100 but must be 3 x 100", "indices.size()"});
   std::vector<float> shared(3 * t.dim, 0.0f);  // as int32: three valid indices (0)
   expect_error(
       [&] {
@@ -496,7 +504,7 @@ void check_scaled(std::size_t dim, float o_scale, std::uint32_t seed) {
   for (std::size_t i = 0; i < n * dim; ++i) {
     const std::uint8_t byte = q.cview().data[i];
     codes[i] = std::is_same_v<F, ao::float8_e4m3_per_tensor> ? float(ao::float8_e4m3fn::from_bits(byte))
-                                                              : static_cast<float>(static_cast<std::int8_t>(byte));
+                                                             : static_cast<float>(static_cast<std::int8_t>(byte));
   }
   const float scale = q.cview().scales[0] / o_scale;
   std::vector<Out> want(c.count() * dim);
@@ -588,8 +596,8 @@ TEST(ScaledEmbeddingBag, TiesAndOverflow) {
   // e4m3 out: 464 (a tie) -> 448 (0x7E), 465 -> NaN (0x7F), -1000 -> 0xFF; NaN codes -> NaN; e4m3 table.
   using E = ao::float8_e4m3_per_tensor;
   ao::quantized_tensor<E> e = ao::quantized_tensor<E>::allocate(1, 4);
-  e.view().data[0] = ao::float8_e4m3fn(232.0f).bits();  // x 2 = 464
-  e.view().data[1] = ao::float8_e4m3fn(240.0f).bits();  // x 2 = 480
+  e.view().data[0] = ao::float8_e4m3fn(232.0f).bits();   // x 2 = 464
+  e.view().data[1] = ao::float8_e4m3fn(240.0f).bits();   // x 2 = 480
   e.view().data[2] = ao::float8_e4m3fn(-448.0f).bits();  // x 2 = -896
   e.view().data[3] = 0x7F;                               // NaN
   e.view().scales[0] = 1.0f;

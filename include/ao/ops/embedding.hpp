@@ -225,8 +225,9 @@ void decode_row(Backend be, const const_quantized_view<F>& w, const tensor_param
     t.dst = dst;
     run_task(be, t);
   } else {
-    const dequantize_task<F, Dst> t{f.data,   f.data_stride, f.scales, f.scales_stride, f.zero_points,
-                                    f.zero_points_stride, f.tensor, 1, w.cols, dst, 0};
+    const dequantize_task<F, Dst> t{
+        f.data, f.data_stride, f.scales, f.scales_stride, f.zero_points, f.zero_points_stride, f.tensor, 1,
+        w.cols, dst,           0};
     run_task(be, t);
   }
 }
@@ -267,9 +268,9 @@ void check_indices_in_range(const char* op, const index_array& idx, std::size_t 
   for (std::size_t i = 0; i < idx.size; ++i) {
     const std::int64_t v = idx[i];
     if (v < 0 || static_cast<std::uint64_t>(v) >= num_embeddings) {
-      throw ao::error(std::string(op) + "<" + format_name<F>() + ">: indices[" + std::to_string(i) + "] = " +
-                      std::to_string(v) + " is out of range: an index must satisfy 0 <= index < num_embeddings = " +
-                      std::to_string(num_embeddings));
+      throw ao::error(
+          std::string(op) + "<" + format_name<F>() + ">: indices[" + std::to_string(i) + "] = " + std::to_string(v) +
+          " is out of range: an index must satisfy 0 <= index < num_embeddings = " + std::to_string(num_embeddings));
     }
   }
 }
@@ -296,9 +297,9 @@ inline bag_list make_bags(const std::string& where, const index_array& offsets, 
   for (std::size_t b = 0; b < offsets.size; ++b) {
     const std::int64_t o = offsets[b];
     if (b > 0 && o < offsets[b - 1]) {
-      throw ao::error(where + "offsets must not decrease, but offsets[" + std::to_string(b) + "] = " +
-                      std::to_string(o) + " < offsets[" + std::to_string(b - 1) + "] = " +
-                      std::to_string(offsets[b - 1]));
+      throw ao::error(where + "offsets must not decrease, but offsets[" + std::to_string(b) +
+                      "] = " + std::to_string(o) + " < offsets[" + std::to_string(b - 1) +
+                      "] = " + std::to_string(offsets[b - 1]));
     }
     if (o < 0 || static_cast<std::uint64_t>(o) > n_indices) {
       throw ao::error(where + "offsets[" + std::to_string(b) + "] = " + std::to_string(o) +
@@ -331,7 +332,8 @@ byte_range index_range(strided_view<I, 1> v) {
 
 // Bags (or indices) per executor task: about 64 Ki decoded values each.
 inline std::size_t embedding_items_per_task(std::size_t items, std::size_t rows, std::size_t dim) {
-  const std::size_t per_item = std::max<std::size_t>(1, dim * std::max<std::size_t>(1, rows / std::max<std::size_t>(1, items)));
+  const std::size_t per_item =
+      std::max<std::size_t>(1, dim * std::max<std::size_t>(1, rows / std::max<std::size_t>(1, items)));
   return std::max<std::size_t>(1, (std::size_t{1} << 16) / per_item);
 }
 
@@ -514,8 +516,7 @@ void scaled_embedding_bag_run(Backend be, const const_quantized_view<F>& table, 
 }  // namespace detail
 
 // out[i, :] = the table's row indices[i], dequantized to Dst.
-template <class I, class W, class Dst, class... Options,
-          class = std::enable_if_t<detail::is_matmul_weights_v<W>>>
+template <class I, class W, class Dst, class... Options, class = std::enable_if_t<detail::is_matmul_weights_v<W>>>
 void embedding(strided_view<I, 1> indices, const W& table, strided_view<Dst, 2> out, Options&&... options) {
   static_assert(std::is_same_v<Dst, float> || std::is_same_v<Dst, bfloat16>,
                 "ao::embedding: out is a mutable view of float or ao::bfloat16");
@@ -561,7 +562,8 @@ void embedding_bag(strided_view<I, 1> indices, strided_view<O, 1> offsets, const
   // The bag count first (out's shape depends on it); the rules on the offsets' values after the table's checks.
   const std::string plain_where = std::string(op) + ": ";
   if (s.include_last_offset && off.size == 0) {
-    throw ao::error(plain_where + "offsets is empty, but include_last_offset needs at least one offset (B + 1 entries)");
+    throw ao::error(plain_where +
+                    "offsets is empty, but include_last_offset needs at least one offset (B + 1 entries)");
   }
   const std::size_t nb = s.include_last_offset ? off.size - 1 : off.size;
   const auto w = detail::embedding_common_checks(op, table, out, nb, "B, the number of bags");
@@ -576,9 +578,9 @@ void embedding_bag(strided_view<I, 1> indices, strided_view<O, 1> offsets, const
   if (s.has_padding) {
     const auto n = static_cast<std::int64_t>(w.rows);
     if (s.padding < -n || s.padding >= n) {
-      throw ao::error(where + "padding_idx = " + std::to_string(s.padding) +
-                      " is out of range: it must satisfy -num_embeddings <= padding_idx < num_embeddings = " +
-                      std::to_string(n));
+      throw ao::error(
+          where + "padding_idx = " + std::to_string(s.padding) +
+          " is out of range: it must satisfy -num_embeddings <= padding_idx < num_embeddings = " + std::to_string(n));
     }
     padding = s.padding < 0 ? s.padding + n : s.padding;
   }
@@ -601,8 +603,8 @@ void embedding_bag(strided_view<I, 1> indices, strided_view<O, 1> offsets, const
   detail::check_out_disjoint(where, detail::range_of_view(out), inputs);
   // (A table of no rows has no scales to read: every bag is empty then, as every index would be out of range.)
   const tensor_params_t<F> tensor = w.rows > 0 ? detail::stored_tensor_params(w) : tensor_params_t<F>{};
-  const detail::bag_problem<F> p{w, tensor, idx, bags, mode, s.has_padding, padding,
-                                 s.has_weights ? s.weights.data() : nullptr};
+  const detail::bag_problem<F> p{w,    tensor,        idx,     bags,
+                                 mode, s.has_padding, padding, s.has_weights ? s.weights.data() : nullptr};
   detail::embedding_bag_run<F, Dst>(Backend{}, p, out, ex);
 }
 
@@ -635,9 +637,8 @@ void scaled_embedding_bag(strided_view<I, 1> indices, strided_view<O, 1> offsets
   }
   const detail::bag_list bags = detail::make_bags(where, off, idx.size, true);
   if (static_cast<std::size_t>(off[off.size - 1]) != idx.size) {
-    throw ao::error(where + "offsets[B] = " + std::to_string(off[off.size - 1]) +
-                    " must equal indices.size() = " + std::to_string(idx.size) +
-                    " (torchao ends the last bag at indices.size())");
+    throw ao::error(where + "offsets[B] = " + std::to_string(off[off.size - 1]) + " must equal indices.size() = " +
+                    std::to_string(idx.size) + " (torchao ends the last bag at indices.size())");
   }
   detail::check_indices_in_range<F>(op, idx, w.rows);
   if (bags.count == 0 || w.cols == 0) return;
