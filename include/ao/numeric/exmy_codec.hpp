@@ -118,6 +118,16 @@ AO_HOST_DEVICE constexpr bool rounds_away_from_zero(bool negative) noexcept {
   return R == rounding::nearest_even || (R == rounding::up && !negative) || (R == rounding::down && negative);
 }
 
+// The code a NaN of this sign encodes to: sign | the NaN code, the one NaN of fnuz formats, +max in formats
+// without NaN (as CUDA's __nv_cvt_*_to_fp4/fp6 do).
+template <class Spec>
+AO_HOST_DEVICE constexpr std::uint64_t nan_code(bool negative) noexcept {
+  using L = exmy_layout<Spec>;
+  if constexpr (L::nan == nan_encoding::negative_zero) return L::nan_code;
+  else if constexpr (L::has_nan) return (L::is_signed && negative ? L::sign_mask : 0) | L::nan_code;
+  else return L::max_code;
+}
+
 // Packs an exact value into format Spec. Unsigned formats encode |value|.
 template <class Spec, rounding R, overflow O>
 AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept {
@@ -126,11 +136,7 @@ AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept 
   const std::uint64_t sign = negative ? L::sign_mask : 0;
   // A signed zero, except in fnuz formats, whose only zero is +0.
   const std::uint64_t zero_code = (L::nan == nan_encoding::negative_zero) ? 0 : sign;
-  auto nan_result = [&]() -> std::uint64_t {
-    if constexpr (L::nan == nan_encoding::negative_zero) return L::nan_code;
-    else if constexpr (L::has_nan) return sign | L::nan_code;
-    else return L::max_code;  // no NaN: +max, as CUDA's __nv_cvt_*_to_fp4/fp6 do
-  };
+  auto nan_result = [&]() -> std::uint64_t { return nan_code<Spec>(negative); };
   auto overflow_result = [&](bool from_infinity) -> std::uint64_t {
     if (O == overflow::saturate || (!from_infinity && !rounds_away_from_zero<R>(negative)))
       return sign | L::max_code;

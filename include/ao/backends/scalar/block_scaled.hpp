@@ -51,33 +51,60 @@ AO_HOST_DEVICE constexpr std::uint8_t torchao_nan_code(float y) noexcept {
   return static_cast<std::uint8_t>(static_cast<std::uint8_t>(code) | ((bits >> (31 - width)) & (1u << width)));
 }
 
+// The element-level steps of quantize_block, for kernels that split a block across lanes (the CUDA backend):
+//   block_scale_byte<F>(amax)           the e8m0 scale byte of a block whose max |x| is amax (NaN amax: 255)
+//   block_inverse_scale(scale)          2^(127 - scale) in fp32, what a block's values are multiplied by: the e8m0
+//                                       value of byte 254 - scale (2^-127 for 254, 2^127 for 0); NaN for 255
+//   quantize_element<F>(x, scale, inv)  the code of one value of that block
+// Elements are x * 2^(127 - scale) in fp32, then cast: clamped to +-max and rounded (floor/ceil/even), or with
+// the element's plain cast under rceil, which cannot overflow except by fp32 rounding (torchao does the same).
+// A NaN scale (255) makes every fp4 / fp6 code torchao_nan_code's.
+template <class F>
+AO_HOST_DEVICE constexpr std::uint8_t block_scale_byte(float amax) noexcept {
+  return F::scale_rule::template e8m0_byte<typename F::element_type>(amax);
+}
+AO_HOST_DEVICE constexpr float block_inverse_scale(std::uint8_t scale) noexcept {
+  return scale == 255 ? ao::detail::bit_cast<float>(0x7FC00000u)  // NaN (device code has no numeric_limits<float>)
+                      : float(float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(254 - scale)));
+}
+template <class F>
+AO_HOST_DEVICE constexpr std::uint8_t quantize_element(float x, std::uint8_t scale, float inverse) noexcept {
+  using E = typename F::element_type;
+  constexpr bool plain_cast = std::is_same_v<typename F::scale_rule, scale_rule::rceil>;
+  const float y = ao::detail::torch_multiply(x, inverse);
+  if constexpr (!E::has_nan) {
+    // A NaN scale makes every y NaN: torchao's converter codes, as its CPU path writes them (see above).
+    if (scale == 255) return torchao_nan_code<E>(y);
+  }
+  return static_cast<std::uint8_t>(plain_cast ? convert<E, overflow::to_inf_or_nan>(y).bits() : E(y).bits());
+}
+
 // Quantizes one block of F::block_size floats: writes one element code per byte (unpacked) to `codes` and returns
 // the e8m0 scale byte. The amax is NaN when any value is NaN (torch.amax), so such a block's scale is 255 (NaN);
 // its fp4 / fp6 codes are torchao_nan_code's.
-// Elements are x * 2^(127 - scale) in fp32, then cast: clamped to +-max and rounded (floor/ceil/even), or with
-// the element's plain cast under rceil, which cannot overflow except by fp32 rounding (torchao does the same).
 template <class F>
 AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x,
                                                      std::uint8_t* AO_RESTRICT codes) noexcept {
-  using E = typename F::element_type;
-  const std::uint8_t scale = F::scale_rule::template e8m0_byte<E>(detail::abs_max(x, F::block_size));
-  // 2^(127 - scale): the e8m0 value of byte 254 - scale (2^-127 for 254, 2^127 for 0); NaN for 255.
-  const float inverse =
-      scale == 255 ? ao::detail::bit_cast<float>(0x7FC00000u)  // NaN (device code has no numeric_limits<float>)
-                   : float(float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(254 - scale)));
-  constexpr bool plain_cast = std::is_same_v<typename F::scale_rule, scale_rule::rceil>;
-  for (int i = 0; i < F::block_size; ++i) {
-    const float y = ao::detail::torch_multiply(x[i], inverse);
-    if constexpr (!E::has_nan) {
-      // A NaN scale makes every y NaN: torchao's converter codes, as its CPU path writes them (see above).
-      if (scale == 255) {
-        codes[i] = torchao_nan_code<E>(y);
-        continue;
-      }
-    }
-    codes[i] = static_cast<std::uint8_t>(plain_cast ? convert<E, overflow::to_inf_or_nan>(y).bits() : E(y).bits());
-  }
+  const std::uint8_t scale = block_scale_byte<F>(detail::abs_max(x, F::block_size));
+  const float inverse = block_inverse_scale(scale);
+  for (int i = 0; i < F::block_size; ++i) codes[i] = quantize_element<F>(x[i], scale, inverse);
   return scale;
+}
+
+// The element-level steps of dequantize_block: block_dequantize_scale<Out>(scale) is the block's scale as Out
+// rounds it (held in fp32), dequantize_element<F, Out>(code, s) one value.
+template <class Out = float>
+AO_HOST_DEVICE constexpr float block_dequantize_scale(std::uint8_t scale) noexcept {
+  return ao::detail::round_to_dtype<Out>(float(float8_e8m0fnu::from_bits(scale)));
+}
+template <class F, class Out = float>
+AO_HOST_DEVICE constexpr Out dequantize_element(std::uint8_t code, float s) noexcept {
+  const float v = ao::detail::torch_multiply(float(F::element_type::from_bits(code)), s);
+  if constexpr (std::is_same_v<Out, float>) {
+    return v;
+  } else {
+    return Out(v);
+  }
 }
 
 // Dequantizes one block: out[i] = value(codes[i]) * 2^(scale - 127) (NaN for scale 255). To fp32, or to Out =
@@ -87,16 +114,8 @@ AO_HOST_DEVICE constexpr std::uint8_t quantize_block(const float* AO_RESTRICT x,
 template <class F, class Out = float>
 AO_HOST_DEVICE constexpr void dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
                                                Out* AO_RESTRICT out) noexcept {
-  using E = typename F::element_type;
-  const float s = ao::detail::round_to_dtype<Out>(float(float8_e8m0fnu::from_bits(scale)));
-  for (int i = 0; i < F::block_size; ++i) {
-    const float v = ao::detail::torch_multiply(float(E::from_bits(codes[i])), s);
-    if constexpr (std::is_same_v<Out, float>) {
-      out[i] = v;
-    } else {
-      out[i] = Out(v);
-    }
-  }
+  const float s = block_dequantize_scale<Out>(scale);
+  for (int i = 0; i < F::block_size; ++i) out[i] = dequantize_element<F, Out>(codes[i], s);
 }
 
 namespace detail {

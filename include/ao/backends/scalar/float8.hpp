@@ -52,18 +52,22 @@ namespace detail {
 // the same bits on any host, in constant evaluation and on the GPU. x86: a NaN operand propagates with its sign
 // (x's first), and an invalid quotient (0/0, inf/inf) is the default NaN 0xFFC00000, which is negative. CUDA: every
 // NaN result is the canonical NaN 0x7FFFFFFF.
+// Whether x / s is an invalid operation (0 / 0, inf / inf), whose result is the arithmetic's default NaN.
+AO_HOST_DEVICE constexpr bool invalid_quotient(float x, float s) noexcept {
+  constexpr float inf = ao::detail::bit_cast<float>(0x7F800000u);
+  return (x == 0.0f && s == 0.0f) || ((x == inf || x == -inf) && (s == inf || s == -inf));
+}
+
 template <class Arithmetic>
 AO_HOST_DEVICE constexpr float torch_divide(float x, float s) noexcept {
   constexpr bool cuda = std::is_same_v<Arithmetic, float8_arithmetic::torch_cuda>;
   static_assert(cuda || std::is_same_v<Arithmetic, float8_arithmetic::torch_cpu>,
                 "float8_scaled: the arithmetic is float8_arithmetic::torch_cpu or torch_cuda");
-  constexpr float invalid = ao::detail::bit_cast<float>(cuda ? 0x7FFFFFFFu : 0xFFC00000u);
+  const float invalid = ao::detail::exact_float_bits(cuda ? 0x7FFFFFFFu : 0xFFC00000u);
   if (x != x) return cuda ? invalid : x;
   if (s != s) return cuda ? invalid : s;
+  if (invalid_quotient(x, s)) return invalid;
   constexpr float inf = ao::detail::bit_cast<float>(0x7F800000u);
-  const bool x_inf = x == inf || x == -inf;
-  const bool s_inf = s == inf || s == -inf;
-  if ((x == 0.0f && s == 0.0f) || (x_inf && s_inf)) return invalid;
   if (s == 0.0f) {
     const bool negative =
         ((ao::detail::bit_cast<std::uint32_t>(x) ^ ao::detail::bit_cast<std::uint32_t>(s)) >> 31) != 0;
@@ -87,6 +91,13 @@ AO_HOST_DEVICE constexpr float float8_scale(float amax) noexcept {
   // passes through (both comparisons are false).
   constexpr float lower = ao::detail::round_to_dtype<Input>(F::amax_clamp::lower);
   constexpr float upper = ao::detail::round_to_dtype<Input>(F::amax_clamp::upper);
+  // NaN passes the clamp (torch.clamp); then x86 keeps the operand's NaN (quieted) and CUDA gives its canonical
+  // one. Written out, and tested before the clamp, so that the GPU gives the same bits (its min/max lose NaNs).
+  if (amax != amax) {
+    constexpr bool cuda = std::is_same_v<typename F::arithmetic, float8_arithmetic::torch_cuda>;
+    const std::uint32_t nan = cuda ? 0x7FFFFFFFu : ao::detail::bit_cast<std::uint32_t>(amax) | 0x00400000u;
+    return ao::detail::round_to_dtype<Input>(ao::detail::bit_cast<float>(nan));
+  }
   if (amax < lower) amax = lower;
   if (amax > upper) amax = upper;
   if constexpr (std::is_same_v<typename F::arithmetic, float8_arithmetic::torch_cuda>) {
@@ -98,9 +109,18 @@ AO_HOST_DEVICE constexpr float float8_scale(float amax) noexcept {
 }
 
 // The element code of one value: Element(clamp(x / scale, -max, max)), RNE (NaN as the header says).
+// A NaN quotient's code comes from its sign alone (ao::detail::nan_code), decided on the operands, without
+// passing the NaN through float arithmetic: CUDA device code does not keep a NaN's sign there.
 template <class F>
 AO_HOST_DEVICE constexpr std::uint8_t quantize_value(float x, float scale) noexcept {
   using E = typename F::element_type;
+  if (x != x || scale != scale || detail::invalid_quotient(x, scale)) {
+    constexpr bool cuda = std::is_same_v<typename F::arithmetic, float8_arithmetic::torch_cuda>;
+    // x86: a NaN operand's sign (x first), else the default NaN's (negative); CUDA: positive.
+    const float nan = x != x ? x : scale;
+    const bool negative = !cuda && (nan != nan ? (ao::detail::bit_cast<std::uint32_t>(nan) >> 31) != 0 : true);
+    return static_cast<std::uint8_t>(ao::detail::nan_code<typename E::spec>(negative));
+  }
   float y = detail::torch_divide<typename F::arithmetic>(x, scale);
   y = y < -F::max_value ? -F::max_value : (y > F::max_value ? F::max_value : y);
   return static_cast<std::uint8_t>(E(y).bits());

@@ -32,13 +32,19 @@ AO_HOST_DEVICE constexpr float nvfp4_clamp(float v, float lo, float hi) noexcept
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+}  // namespace detail
+
+// One code: fp4(clamp(x * r, -6, 6)).
+AO_HOST_DEVICE constexpr std::uint8_t nvfp4_encode_value(float x, float r) noexcept {
+  return float4_e2m1fn(detail::nvfp4_clamp(x * r, -nvfp4::element_max, nvfp4::element_max)).bits();
+}
+
+namespace detail {
+
 // codes[i] = fp4(clamp(x[i] * r, -6, 6)), one code per byte.
 AO_HOST_DEVICE constexpr void nvfp4_encode_block(const float* AO_RESTRICT x, float r,
                                                  std::uint8_t* AO_RESTRICT codes) noexcept {
-  for (int i = 0; i < nvfp4::block_size; ++i) {
-    const float y = nvfp4_clamp(x[i] * r, -nvfp4::element_max, nvfp4::element_max);
-    codes[i] = float4_e2m1fn(y).bits();
-  }
+  for (int i = 0; i < nvfp4::block_size; ++i) codes[i] = nvfp4_encode_value(x[i], r);
 }
 
 inline void check_nvfp4_shape(const char* op, std::size_t rows, std::size_t cols) {
@@ -52,7 +58,10 @@ inline void check_nvfp4_shape(const char* op, std::size_t rows, std::size_t cols
 }  // namespace detail
 
 // The global scale torchao computes from a tensor's amax (per_tensor_amax_to_scale): fp32(amax) / 2688.
+// A NaN amax gives that NaN, quieted (x86's division, where torchao's files were written; CUDA's would be the
+// canonical NaN): written out so that the GPU gives the same bits.
 AO_HOST_DEVICE constexpr float nvfp4_global_scale(float amax) noexcept {
+  if (amax != amax) return ao::detail::bit_cast<float>(ao::detail::bit_cast<std::uint32_t>(amax) | 0x00400000u);
   return amax / nvfp4::global_scale_divisor;
 }
 
@@ -61,13 +70,28 @@ AO_HOST_DEVICE constexpr float nvfp4_global_scale(const float* x, std::size_t n)
   return nvfp4_global_scale(detail::abs_max(x, n));
 }
 
+// The element-level steps of nvfp4_quantize_block, for kernels that split a block across lanes (CUDA):
+//   nvfp4_block_scale(amax[, g])   the block's e4m3 scale, e4m3(clamp(amax / 6 [/ g], 2^-6, 448))
+//   nvfp4_block_multiplier(s[, g]) what its values are multiplied by: 1 / s, or (1 / g) / s
+//   nvfp4_encode_value(x, r)       one code, fp4(clamp(x * r, -6, 6))
+AO_HOST_DEVICE constexpr float8_e4m3fn nvfp4_block_scale(float amax) noexcept {
+  return float8_e4m3fn(detail::nvfp4_clamp(amax / nvfp4::element_max, nvfp4::scale_min, nvfp4::scale_max));
+}
+AO_HOST_DEVICE constexpr float8_e4m3fn nvfp4_block_scale(float amax, float global_scale) noexcept {
+  return float8_e4m3fn(
+      detail::nvfp4_clamp((amax / nvfp4::element_max) / global_scale, nvfp4::scale_min, nvfp4::scale_max));
+}
+AO_HOST_DEVICE constexpr float nvfp4_block_multiplier(float8_e4m3fn s) noexcept { return 1.0f / float(s); }
+AO_HOST_DEVICE constexpr float nvfp4_block_multiplier(float8_e4m3fn s, float global_scale) noexcept {
+  return (1.0f / global_scale) / float(s);
+}
+
 // Quantizes one block of 16 floats, single level: writes one fp4 code per byte (unpacked) to `codes` and returns
 // the e4m3 scale byte, e4m3(clamp(amax / 6, 2^-6, 448)); codes are fp4(clamp(x * (1 / s), -6, 6)).
 AO_HOST_DEVICE constexpr std::uint8_t nvfp4_quantize_block(const float* AO_RESTRICT x,
                                                            std::uint8_t* AO_RESTRICT codes) noexcept {
-  const float block_scale = detail::abs_max(x, nvfp4::block_size) / nvfp4::element_max;
-  const float8_e4m3fn s(detail::nvfp4_clamp(block_scale, nvfp4::scale_min, nvfp4::scale_max));
-  detail::nvfp4_encode_block(x, 1.0f / float(s), codes);
+  const float8_e4m3fn s = nvfp4_block_scale(detail::abs_max(x, nvfp4::block_size));
+  detail::nvfp4_encode_block(x, nvfp4_block_multiplier(s), codes);
   return s.bits();
 }
 
@@ -75,41 +99,52 @@ AO_HOST_DEVICE constexpr std::uint8_t nvfp4_quantize_block(const float* AO_RESTR
 // fp4(clamp(x * ((1 / g) / s), -6, 6)). g = 1 gives the single-level bytes.
 AO_HOST_DEVICE constexpr std::uint8_t nvfp4_quantize_block(const float* AO_RESTRICT x, float global_scale,
                                                            std::uint8_t* AO_RESTRICT codes) noexcept {
-  const float block_scale = detail::abs_max(x, nvfp4::block_size) / nvfp4::element_max;
-  const float8_e4m3fn s(detail::nvfp4_clamp(block_scale / global_scale, nvfp4::scale_min, nvfp4::scale_max));
-  detail::nvfp4_encode_block(x, (1.0f / global_scale) / float(s), codes);
+  const float8_e4m3fn s = nvfp4_block_scale(detail::abs_max(x, nvfp4::block_size), global_scale);
+  detail::nvfp4_encode_block(x, nvfp4_block_multiplier(s, global_scale), codes);
   return s.bits();
 }
 
-// Dequantizes one block to fp32: out[i] = fp4(codes[i]) * s (exact), or fp4(codes[i]) * fl32(g * s).
-AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
-                                                     float* AO_RESTRICT out) noexcept {
-  const float s = float(float8_e4m3fn::from_bits(scale));
-  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = float(float4_e2m1fn::from_bits(codes[i])) * s;
+// The element-level steps of nvfp4_dequantize_block: nvfp4_dequantize_multiplier(scale[, g]) is s, or fl32(g * s);
+// nvfp4_dequantize_value<Out>(code, m) is Out(fp4(code) * m), rounded once from fp32.
+AO_HOST_DEVICE constexpr float nvfp4_dequantize_multiplier(std::uint8_t scale) noexcept {
+  return float(float8_e4m3fn::from_bits(scale));
 }
-AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
-                                                     float global_scale, float* AO_RESTRICT out) noexcept {
-  const float s = ao::detail::torch_multiply(global_scale, float(float8_e4m3fn::from_bits(scale)));
-  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = float(float4_e2m1fn::from_bits(codes[i])) * s;
+AO_HOST_DEVICE constexpr float nvfp4_dequantize_multiplier(std::uint8_t scale, float global_scale) noexcept {
+  return ao::detail::torch_multiply(global_scale, float(float8_e4m3fn::from_bits(scale)));
+}
+template <class Out = float>
+AO_HOST_DEVICE constexpr Out nvfp4_dequantize_value(std::uint8_t code, float multiplier) noexcept {
+  const float v = ao::detail::torch_multiply(float(float4_e2m1fn::from_bits(code)), multiplier);  // x86's NaN
+  if constexpr (std::is_same_v<Out, float>) {
+    return v;
+  } else {
+    return Out(v);
+  }
 }
 
-// Dequantizes one block to bfloat16 (a tensor quantized from bf16) as torchao's to_dtype(torch.bfloat16) does:
-// the scale in fp32, fl32(g * s) with the fp32 global scale (or s alone), the fp32 codes times it, then one
-// rounding to bf16: out[i] = bf16(fp4(codes[i]) * fl32(g * s)). That is what torchao's checkpoints hold
+// Dequantizes one block to fp32: out[i] = fp4(codes[i]) * s (exact), or fp4(codes[i]) * fl32(g * s).
+//
+// To bfloat16 (a tensor quantized from bf16) as torchao's to_dtype(torch.bfloat16) does: the scale in fp32,
+// fl32(g * s) with the fp32 global scale (or s alone), the fp32 codes times it, then one rounding to bf16:
+// out[i] = bf16(fp4(codes[i]) * fl32(g * s)). That is what torchao's checkpoints hold
 // (checkpoints/nvfp4__global-scale.dequant.safetensors: 6,573 of its 32,768 bf16-weight values differ from
 // bf16(fp4 * bf16(bf16(g) * s)), the order ao followed before; the interop checkpoint cannot tell the two apart).
 // To float16 the same, with fp16 in place of bf16 (a tensor quantized from fp16).
-template <class Out, class = std::enable_if_t<std::is_same_v<Out, bfloat16> || std::is_same_v<Out, float16>>>
+template <class Out = float,
+          class = std::enable_if_t<std::is_same_v<Out, float> || std::is_same_v<Out, bfloat16> ||
+                                   std::is_same_v<Out, float16>>>
 AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
                                                      Out* AO_RESTRICT out) noexcept {
-  const float s = float(float8_e4m3fn::from_bits(scale));
-  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = Out(float(float4_e2m1fn::from_bits(codes[i])) * s);
+  const float m = nvfp4_dequantize_multiplier(scale);
+  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = nvfp4_dequantize_value<Out>(codes[i], m);
 }
-template <class Out, class = std::enable_if_t<std::is_same_v<Out, bfloat16> || std::is_same_v<Out, float16>>>
+template <class Out = float,
+          class = std::enable_if_t<std::is_same_v<Out, float> || std::is_same_v<Out, bfloat16> ||
+                                   std::is_same_v<Out, float16>>>
 AO_HOST_DEVICE constexpr void nvfp4_dequantize_block(const std::uint8_t* AO_RESTRICT codes, std::uint8_t scale,
                                                      float global_scale, Out* AO_RESTRICT out) noexcept {
-  const float s = ao::detail::torch_multiply(global_scale, float(float8_e4m3fn::from_bits(scale)));
-  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = Out(float(float4_e2m1fn::from_bits(codes[i])) * s);
+  const float m = nvfp4_dequantize_multiplier(scale, global_scale);
+  for (int i = 0; i < nvfp4::block_size; ++i) out[i] = nvfp4_dequantize_value<Out>(codes[i], m);
 }
 
 namespace detail {

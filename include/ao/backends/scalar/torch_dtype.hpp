@@ -35,9 +35,13 @@ AO_HOST_DEVICE constexpr float round_to_dtype(float x) noexcept {
 // CPU kernels multiply the tensor (a) by the scale (b), so a NaN element keeps its own NaN (sign included) even when
 // the scale is NaN too. Written out because a plain `a * b` of two NaNs gives whichever operand the compiler put
 // first, which differs between compilers and optimization levels.
+// An invalid product (0 * inf) is x86's default NaN, 0xFFC00000 (negative; a GPU's multiply gives 0x7FFFFFFF).
 AO_HOST_DEVICE constexpr float torch_multiply(float a, float b) noexcept {
   if (a != a) return bit_cast<float>(bit_cast<std::uint32_t>(a) | 0x00400000u);
   if (b != b) return bit_cast<float>(bit_cast<std::uint32_t>(b) | 0x00400000u);
+  constexpr float inf = bit_cast<float>(0x7F800000u);
+  const bool a_inf = a == inf || a == -inf, b_inf = b == inf || b == -inf;
+  if ((a == 0.0f && b_inf) || (a_inf && b == 0.0f)) return exact_float_bits(0xFFC00000u);
   return a * b;
 }
 

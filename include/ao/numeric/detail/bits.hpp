@@ -36,4 +36,18 @@ using uint_least_t = std::conditional_t<
     std::conditional_t<(Bits <= 16), std::uint16_t,
                        std::conditional_t<(Bits <= 32), std::uint32_t, std::uint64_t>>>;
 
+// A float with exactly these bits, a NaN's sign and payload included, for NaN constants whose bits matter (x86's
+// default NaN 0xFFC00000). On the host a bit_cast. In CUDA device code an opaque register move: ptxas does not keep
+// the sign and payload of a NaN immediate (seen with CUDA 13.0 for sm_90a: 0xFFC00000 came out as 0x7FFFFFFF,
+// tests/cuda/quantize_device_test.cu).
+#if defined(__CUDA_ARCH__) && !defined(__HIPCC__)
+__device__ inline float exact_float_bits(std::uint32_t bits) noexcept {
+  float f;
+  asm volatile("mov.b32 %0, %1;" : "=f"(f) : "r"(bits));
+  return f;
+}
+#else
+AO_HOST_DEVICE constexpr float exact_float_bits(std::uint32_t bits) noexcept { return bit_cast<float>(bits); }
+#endif
+
 }  // namespace ao::detail
