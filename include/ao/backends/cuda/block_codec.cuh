@@ -1,0 +1,91 @@
+// ao/backends/cuda/block_codec.cuh: ao::cuda::detail::block_codec<F>, what the CUDA block kernels need from a
+// format whose blocks of consecutive values share one scale byte (MX and any block_scaled format; NVFP4, single
+// and two level). Each member is one step of the scalar oracle (ao/backends/scalar/block_scaled.hpp, nvfp4.hpp),
+// called as it is, so the device computes the oracle's bytes by construction:
+//
+//   block_params of(amax)                 the scale of a block whose max |x| (as the oracle computes it) is amax
+//   std::uint8_t encode(x, block_params)  one element code (unpacked: one code in the low bits of a byte)
+//   float multiplier<Out>(scale byte)     what a block's elements are multiplied by when dequantizing to Out
+//   float decode(code, multiplier)        one dequantized value in fp32 (before the rounding to Out)
+//
+// Two-level NVFP4 reads its global scale from device memory (`global_scale`, set by ao::cuda::quantize).
+#pragma once
+
+#include <cstdint>
+
+#include "ao/backends/scalar/block_scaled.hpp"
+#include "ao/backends/scalar/nvfp4.hpp"
+#include "ao/config.hpp"
+#include "ao/formats/block_scaled.hpp"
+#include "ao/formats/nvfp4.hpp"
+
+namespace ao::cuda::detail {
+
+template <class F>
+struct block_codec;
+
+template <class E, class B, class S, class R>
+struct block_codec<block_scaled<E, B, S, R>> {
+  using format = block_scaled<E, B, S, R>;
+  struct block_params {
+    std::uint8_t scale;
+    float inverse;
+  };
+  const float* global_scale = nullptr;  // unused
+
+  AO_DEVICE AO_FORCEINLINE block_params of(float amax) const {
+    const std::uint8_t s = scalar::block_scale_byte<format>(amax);
+    return {s, scalar::block_inverse_scale(s)};
+  }
+  AO_DEVICE AO_FORCEINLINE std::uint8_t encode(float x, const block_params& b) const {
+    return scalar::quantize_element<format>(x, b.scale, b.inverse);
+  }
+  AO_DEVICE AO_FORCEINLINE static std::uint8_t scale_byte(const block_params& b) { return b.scale; }
+  template <class Out>
+  AO_DEVICE AO_FORCEINLINE float multiplier(std::uint8_t scale) const {
+    return scalar::block_dequantize_scale<Out>(scale);
+  }
+  AO_DEVICE AO_FORCEINLINE float decode(std::uint8_t code, float m) const {
+    return scalar::dequantize_element<format, float>(code, m);
+  }
+};
+
+template <bool G>
+struct block_codec<basic_nvfp4<G>> {
+  using format = basic_nvfp4<G>;
+  struct block_params {
+    float8_e4m3fn scale;
+    float multiplier;
+  };
+  const float* global_scale = nullptr;  // device memory, two level only
+
+  AO_DEVICE AO_FORCEINLINE block_params of(float amax) const {
+    if constexpr (G) {
+      const float g = *global_scale;
+      const float8_e4m3fn s = scalar::nvfp4_block_scale(amax, g);
+      return {s, scalar::nvfp4_block_multiplier(s, g)};
+    } else {
+      const float8_e4m3fn s = scalar::nvfp4_block_scale(amax);
+      return {s, scalar::nvfp4_block_multiplier(s)};
+    }
+  }
+  AO_DEVICE AO_FORCEINLINE std::uint8_t encode(float x, const block_params& b) const {
+    return scalar::nvfp4_encode_value(x, b.multiplier);
+  }
+  AO_DEVICE AO_FORCEINLINE static std::uint8_t scale_byte(const block_params& b) {
+    return static_cast<std::uint8_t>(b.scale.bits());
+  }
+  template <class Out>
+  AO_DEVICE AO_FORCEINLINE float multiplier(std::uint8_t scale) const {
+    if constexpr (G) {
+      return scalar::nvfp4_dequantize_multiplier(scale, *global_scale);
+    } else {
+      return scalar::nvfp4_dequantize_multiplier(scale);
+    }
+  }
+  AO_DEVICE AO_FORCEINLINE float decode(std::uint8_t code, float m) const {
+    return scalar::nvfp4_dequantize_value<float>(code, m);
+  }
+};
+
+}  // namespace ao::cuda::detail

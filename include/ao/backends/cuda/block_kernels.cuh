@@ -1,0 +1,116 @@
+// ao/backends/cuda/block_kernels.cuh: the CUDA kernels of block-scaled formats (MX, NVFP4), row-wise: blocks of
+// F::block_size consecutive values along the last dim, one scale byte each, row-major scales.
+//
+// Quantize. A block is split over T lanes of a warp (T = block_size / 8 when that is a power of two <= 32, e.g. 4
+// lanes for MX's 32, 2 for NVFP4's 16), each lane holding V = block_size / T consecutive values in registers
+// (loaded 16 bytes at a time when aligned). The lanes of a block exchange their max |x| with shuffles, compute
+// the block's scale with the oracle's function, encode their own V values and store them (V bytes, or V / 2 for
+// 4-bit elements); the block's first lane stores the scale. Any other block size: one lane per block (T = 1).
+// Groups of T lanes are aligned within a warp and the row length is a multiple of the block, so a block never
+// straddles warps; the grid-stride loop runs while the warp's first item is in range, so every lane of a warp
+// takes part in every shuffle.
+//
+// Dequantize. One thread per V values (V = 8 when the block allows), codes loaded and outputs stored as vectors.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ao/backends/cuda/block_codec.cuh"
+#include "ao/backends/cuda/hip.cuh"
+#include "ao/backends/cuda/vector_io.cuh"
+#include "ao/config.hpp"
+#include "ao/numeric/detail/bits.hpp"
+
+namespace ao::cuda::detail {
+
+// Lanes per block (T) and values per lane (V) of the quantize kernel.
+template <class F>
+struct block_split {
+  static constexpr int block = F::block_size;
+  static constexpr bool split = block % 8 == 0 && block / 8 <= 32 && ((block / 8) & (block / 8 - 1)) == 0;
+  static constexpr int lanes = split ? block / 8 : 1;
+  static constexpr int values = block / lanes;
+};
+
+// Values per thread of the dequantize kernel: the largest of 8, 4, 2, 1 that divides the block and holds whole
+// bytes of codes.
+template <class F>
+AO_HOST_DEVICE constexpr int dequantize_vector() {
+  constexpr int b = F::block_size, e = F::elements_per_byte;
+  return b % 8 == 0 ? 8 : b % 4 == 0 && 4 % e == 0 ? 4 : b % 2 == 0 && 2 % e == 0 ? 2 : 1;
+}
+
+AO_DEVICE AO_FORCEINLINE std::uint32_t abs_bits(float x) { return ao::detail::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu; }
+
+template <class F, class Src>
+__global__ void __launch_bounds__(256)
+    quantize_blocks_kernel(const Src* AO_RESTRICT src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t cols,
+                           std::uint8_t* AO_RESTRICT data, std::ptrdiff_t data_stride,
+                           std::uint8_t* AO_RESTRICT scales, std::ptrdiff_t scales_stride, block_codec<F> codec,
+                           bool wide_src, bool wide_data) {
+  constexpr int T = block_split<F>::lanes, V = block_split<F>::values, E = F::elements_per_byte;
+  const std::size_t per_row = cols / V, total = rows * per_row;
+  const unsigned lane = threadIdx.x % 32u;
+  const std::size_t step = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i - lane < total; i += step) {
+    const bool valid = i < total;
+    const std::size_t r = valid ? i / per_row : 0, c = valid ? (i % per_row) * V : 0;
+    float x[V];
+    if (valid) {
+      load_values<V>(src + static_cast<std::ptrdiff_t>(r) * src_stride + c, x, wide_src);
+    } else {
+      AO_UNROLL
+      for (int j = 0; j < V; ++j) x[j] = 0.0f;
+    }
+    // max |x| as bits (ordered like the values, NaN above all), as the oracle's abs_max computes it.
+    std::uint32_t amax = 0;
+    AO_UNROLL
+    for (int j = 0; j < V; ++j) amax = max(amax, abs_bits(x[j]));
+    AO_UNROLL
+    for (int o = T / 2; o > 0; o /= 2) amax = max(amax, shuffle_xor(amax, o));
+    if (!valid) continue;
+    const auto b = codec.of(ao::detail::bit_cast<float>(amax));
+    alignas(16) std::uint8_t packed[V / E];
+    AO_UNROLL
+    for (int j = 0; j < V; j += E) {
+      if constexpr (E == 2) {
+        packed[j / 2] = static_cast<std::uint8_t>(codec.encode(x[j], b) | (codec.encode(x[j + 1], b) << 4));
+      } else {
+        packed[j] = codec.encode(x[j], b);
+      }
+    }
+    store_bytes<V / E>(data + static_cast<std::ptrdiff_t>(r) * data_stride + c / E, packed, wide_data);
+    if (lane % T == 0) {
+      scales[static_cast<std::ptrdiff_t>(r) * scales_stride + c / F::block_size] = codec.scale_byte(b);
+    }
+  }
+}
+
+template <class F, class Out>
+__global__ void __launch_bounds__(256)
+    dequantize_blocks_kernel(const std::uint8_t* AO_RESTRICT data, std::ptrdiff_t data_stride,
+                             const std::uint8_t* AO_RESTRICT scales, std::ptrdiff_t scales_stride, std::size_t rows,
+                             std::size_t cols, Out* AO_RESTRICT dst, std::ptrdiff_t dst_stride, block_codec<F> codec,
+                             bool wide_data, bool wide_dst) {
+  constexpr int V = dequantize_vector<F>(), E = F::elements_per_byte;
+  const std::size_t per_row = cols / V, total = rows * per_row;
+  const std::size_t step = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
+    const std::size_t r = i / per_row, c = (i % per_row) * V;
+    alignas(16) std::uint8_t packed[V / E];
+    load_bytes<V / E>(packed, data + static_cast<std::ptrdiff_t>(r) * data_stride + c / E, wide_data);
+    const float m = codec.template multiplier<Out>(scales[static_cast<std::ptrdiff_t>(r) * scales_stride +
+                                                          c / F::block_size]);
+    float y[V];
+    AO_UNROLL
+    for (int j = 0; j < V; ++j) {
+      const std::uint8_t code =
+          E == 2 ? static_cast<std::uint8_t>((packed[j / E] >> (4 * (j % E))) & 0xF) : packed[j];
+      y[j] = codec.decode(code, m);
+    }
+    store_values<V>(dst + static_cast<std::ptrdiff_t>(r) * dst_stride + c, y, wide_dst);
+  }
+}
+
+}  // namespace ao::cuda::detail

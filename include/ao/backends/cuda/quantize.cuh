@@ -1,0 +1,238 @@
+// ao/backends/cuda/quantize.cuh: ao::cuda::quantize<F> and ao::cuda::dequantize, the GPU twins of ao::quantize /
+// ao::dequantize (ao/ops/quantize.hpp) for the formats whose kernels exist on the GPU so far: every block-scaled
+// format (MX: any element, block size and scale rule), NVFP4 single and two level, and FP8 with a float scale
+// (per tensor, per row, per R x C block; every element type and arithmetic).
+//
+//   ao::cuda::quantize<F>(src, dst, stream)    src: ao::strided_view<const Src, Rank> of device memory, Src =
+//                                              float, ao::bfloat16 or ao::float16; dst: ao::quantized_view<F>
+//                                              of device memory, rows x cols as for ao::quantize
+//   ao::cuda::dequantize(q, dst, stream)       q: a (const) ao::quantized_view<F> of device memory; dst: an
+//                                              ao::strided_view<Dst, Rank> of device memory, Dst = float,
+//                                              ao::bfloat16 or ao::float16
+//
+// Bytes: identical to the scalar oracle's (ao::quantize<F>(..., ao::backend::scalar{})) for every input, NaN and
+// Inf included: the kernels call the oracle's per-block and per-value functions (block_codec.cuh, the FP8 oracle).
+// tests/cuda/quantize_device_test.cu checks it on the GPU.
+//
+// Layout: as on the CPU (data rows data_stride bytes apart, row-major scales). The leading dims of src / dst must
+// collapse to one row stride (a row-major tensor, or any 2-D view with a row stride); the last dim contiguous.
+// Scales are row-major (the 128x4 swizzled layout is not produced on the GPU yet). NVFP4 two level computes its
+// global scale on the GPU into *dst.global_scale (device memory); per-tensor FP8 its scale into dst.scales[0].
+//
+// Host-side checks before anything is launched (ao::error naming the argument and the rule): the format accepts
+// the shape, strides (no negative stride, last dim contiguous), the quantized view's strides and pointers,
+// mismatched shapes, overlapping buffers. Pointers are not checked to be device memory: a host pointer fails in
+// the kernel (cudaErrorIllegalAddress at the next synchronization), as with any CUDA library. Asynchronous:
+// returns once the kernels are enqueued on `stream`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "ao/backends/cuda/abs_max.cuh"
+#include "ao/backends/cuda/block_kernels.cuh"
+#include "ao/backends/cuda/float8_kernels.cuh"
+#include "ao/backends/cuda/runtime.cuh"
+#include "ao/backends/scalar/torch_dtype.hpp"
+#include "ao/formats/format_traits.hpp"
+#include "ao/ops/view_checks.hpp"
+#include "ao/view.hpp"
+
+namespace ao::cuda {
+namespace detail {
+
+constexpr unsigned threads_per_block = 256;
+
+template <class F>
+constexpr bool has_cuda_kernels() {
+  using family = typename format_traits<F>::family;
+  return std::is_same_v<family, format_family::block_scaled> || std::is_same_v<family, format_family::nvfp4> ||
+         std::is_same_v<family, format_family::float8>;
+}
+
+// A view's rows as one (base, row stride) pair; ao::error when its leading dims do not collapse.
+template <class T, int Rank>
+ao::detail::band<T> single_band(const char* op, const char* arg, const strided_view<T, Rank>& v) {
+  const auto bands = ao::detail::bands_of(v);
+  if (bands.size() != 1) {
+    throw ao::error(std::string(op) + ": " + arg +
+                    "'s leading dims do not collapse to one row stride; the CUDA kernels take a matrix with a row "
+                    "stride (make the view contiguous in its leading dims)");
+  }
+  return bands[0];
+}
+
+template <class F>
+granules granules_of(std::size_t rows, std::size_t cols, std::ptrdiff_t scales_stride) {
+  using G = typename F::granularity;
+  if constexpr (std::is_same_v<G, per_tensor>) {
+    return {rows, cols, 0};
+  } else if constexpr (std::is_same_v<G, per_row>) {
+    return {1, cols, scales_stride};
+  } else {
+    return {static_cast<std::size_t>(G::rows), static_cast<std::size_t>(G::cols), scales_stride};
+  }
+}
+
+// The max |x| bits of a matrix into *slot (4 bytes of device memory), on stream.
+template <class Src>
+void abs_max_bits(const ao::detail::band<const Src>& b, std::size_t cols, std::uint32_t* slot, cudaStream_t stream) {
+  check(cudaMemsetAsync(slot, 0, sizeof(std::uint32_t), stream), "ao::cuda::quantize: cudaMemsetAsync");
+  const bool wide =
+      cols % 8 == 0 && aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<8 * sizeof(Src)>());
+  if (wide) {
+    abs_max_bits_kernel<Src, 8><<<grid_size(b.rows * cols / 8, threads_per_block), threads_per_block, 0, stream>>>(
+        b.base, b.stride, b.rows, cols, slot, true);
+  } else {
+    abs_max_bits_kernel<Src, 1><<<grid_size(b.rows * cols, threads_per_block), threads_per_block, 0, stream>>>(
+        b.base, b.stride, b.rows, cols, slot, false);
+  }
+  check_launch("ao::cuda abs_max_bits_kernel");
+}
+
+template <bool G>
+__global__ void nvfp4_global_scale_kernel(float* slot) {
+  const std::uint32_t amax = *reinterpret_cast<const std::uint32_t*>(slot);
+  *slot = scalar::nvfp4_global_scale(ao::detail::bit_cast<float>(amax));
+}
+
+template <class F, class Src>
+void quantize_blocks(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
+                     cudaStream_t stream) {
+  using split = block_split<F>;
+  constexpr int V = split::values, E = F::elements_per_byte;
+  block_codec<F> codec;
+  if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::nvfp4>) {
+    if constexpr (F::global_scale) {
+      abs_max_bits(b, cols, reinterpret_cast<std::uint32_t*>(dst.global_scale), stream);
+      nvfp4_global_scale_kernel<true><<<1, 1, 0, stream>>>(dst.global_scale);
+      check_launch("ao::cuda nvfp4_global_scale_kernel");
+      codec.global_scale = dst.global_scale;
+    }
+  }
+  const bool wide_src = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<V * sizeof(Src)>());
+  const bool wide_data = aligned(dst.data, dst.data_stride, access_width<V / E>());
+  const std::size_t items = b.rows * (cols / V);
+  quantize_blocks_kernel<F, Src><<<grid_size(items, threads_per_block), threads_per_block, 0, stream>>>(
+      b.base, b.stride, b.rows, cols, dst.data, dst.data_stride, reinterpret_cast<std::uint8_t*>(dst.scales),
+      dst.scales_stride, codec, wide_src, wide_data);
+  check_launch("ao::cuda quantize_blocks_kernel");
+}
+
+template <class F, class Src>
+void quantize_float8(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
+                     cudaStream_t stream) {
+  constexpr bool per_tensor_scale = std::is_same_v<typename F::granularity, per_tensor>;
+  const granules g = granules_of<F>(b.rows, cols, dst.scales_stride);
+  if constexpr (per_tensor_scale) {
+    abs_max_bits(b, cols, reinterpret_cast<std::uint32_t*>(dst.scales), stream);
+    float8_tensor_scale_kernel<F, Src><<<1, 1, 0, stream>>>(dst.scales);
+    check_launch("ao::cuda float8_tensor_scale_kernel");
+  }
+  // per_tensor: each row is a granule whose scale is the tensor's
+  const granules work = per_tensor_scale ? granules{1, cols, 0} : g;
+  const std::size_t warps = (b.rows / work.rows) * (cols / work.cols);
+  const unsigned blocks = grid_size(warps * 32, threads_per_block);
+  const bool v8 = work.cols % 8 == 0;
+  auto launch = [&](auto vector) {
+    constexpr int V = decltype(vector)::value;
+    const bool wide_src = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<V * sizeof(Src)>());
+    const bool wide_data = aligned(dst.data, dst.data_stride, access_width<V>());
+    quantize_float8_kernel<F, Src, V, per_tensor_scale><<<blocks, threads_per_block, 0, stream>>>(
+        b.base, b.stride, b.rows, cols, dst.data, dst.data_stride, dst.scales, work, wide_src, wide_data);
+  };
+  if (v8) {
+    launch(std::integral_constant<int, 8>{});
+  } else {
+    launch(std::integral_constant<int, 1>{});
+  }
+  check_launch("ao::cuda quantize_float8_kernel");
+}
+
+}  // namespace detail
+
+template <class F, class Src, int Rank>
+void quantize(strided_view<const Src, Rank> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr) {
+  static_assert(ao::detail::is_torch_float_v<Src>, "ao::cuda::quantize: the source is float, ao::bfloat16 or ao::float16");
+  static_assert(detail::has_cuda_kernels<F>(),
+                "ao::cuda::quantize: GPU kernels exist for block-scaled (MX), NVFP4 and FP8 formats so far");
+  const char* op = "ao::cuda::quantize";
+  const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";
+  ao::detail::check_strides(op, "src", src);
+  const std::size_t rows = src.rows(), cols = src.cols();
+  if (dst.rows != rows || dst.cols != cols) {
+    throw ao::error(where + "src is " + std::to_string(rows) + " x " + std::to_string(cols) +
+                    " (rows x last dim) but dst is " + std::to_string(dst.rows) + " x " + std::to_string(dst.cols));
+  }
+  ao::detail::check_quantized_view(op, dst);
+  if (rows == 0 || cols == 0) return;
+  auto buffers = ao::detail::ranges_of(dst);
+  ao::detail::check_disjoint(op, buffers);
+  buffers.push_back({"src", ao::detail::range_of_view(src)});
+  ao::detail::check_disjoint(op, buffers);
+  const ao::detail::band<const Src> b = detail::single_band(op, "src", src);
+  if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::float8>) {
+    detail::quantize_float8<F, Src>(b, cols, dst, stream);
+  } else {
+    detail::quantize_blocks<F, Src>(b, cols, dst, stream);
+  }
+}
+
+template <class F, class Src, int Rank>
+void quantize(strided_view<Src, Rank> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr) {
+  quantize<F>(strided_view<const Src, Rank>(src), dst, stream);
+}
+
+template <class F, bool Const, class Dst, int Rank>
+void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Rank> dst, cudaStream_t stream = nullptr) {
+  static_assert(ao::detail::is_torch_float_v<Dst>, "ao::cuda::dequantize: the output is float, ao::bfloat16 or ao::float16");
+  static_assert(detail::has_cuda_kernels<F>(),
+                "ao::cuda::dequantize: GPU kernels exist for block-scaled (MX), NVFP4 and FP8 formats so far");
+  const const_quantized_view<F> q = quantized;
+  const char* op = "ao::cuda::dequantize";
+  const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";
+  ao::detail::check_strides(op, "dst", dst);
+  ao::detail::check_quantized_view(op, q);
+  const std::size_t rows = dst.rows(), cols = dst.cols();
+  if (rows != q.rows || cols != q.cols) {
+    throw ao::error(where + "the quantized tensor is " + std::to_string(q.rows) + " x " + std::to_string(q.cols) +
+                    " but dst is " + std::to_string(rows) + " x " + std::to_string(cols));
+  }
+  if (rows == 0 || cols == 0) return;
+  auto buffers = ao::detail::ranges_of(q);
+  buffers.push_back({"dst", ao::detail::range_of_view(dst)});
+  ao::detail::check_disjoint(op, buffers);
+  const ao::detail::band<Dst> b = detail::single_band(op, "dst", dst);
+  using namespace detail;
+  if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::float8>) {
+    const granules g = granules_of<F>(rows, cols, q.scales_stride);
+    auto launch = [&](auto vector) {
+      constexpr int V = decltype(vector)::value;
+      const bool wide_data = aligned(q.data, q.data_stride, access_width<V>());
+      const bool wide_dst = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Dst)), access_width<V * sizeof(Dst)>());
+      dequantize_float8_kernel<F, Dst, V><<<grid_size(rows * cols / V, threads_per_block), threads_per_block, 0,
+                                            stream>>>(q.data, q.data_stride, q.scales, g, rows, cols, b.base, b.stride,
+                                                      wide_data, wide_dst);
+    };
+    if (cols % 8 == 0 && g.cols % 8 == 0) {
+      launch(std::integral_constant<int, 8>{});
+    } else {
+      launch(std::integral_constant<int, 1>{});
+    }
+    check_launch("ao::cuda dequantize_float8_kernel");
+  } else {
+    constexpr int V = dequantize_vector<F>(), E = F::elements_per_byte;
+    block_codec<F> codec;
+    codec.global_scale = q.global_scale;
+    const bool wide_data = aligned(q.data, q.data_stride, access_width<V / E>());
+    const bool wide_dst = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Dst)), access_width<V * sizeof(Dst)>());
+    dequantize_blocks_kernel<F, Dst><<<grid_size(rows * cols / V, threads_per_block), threads_per_block, 0, stream>>>(
+        q.data, q.data_stride, reinterpret_cast<const std::uint8_t*>(q.scales), q.scales_stride, rows, cols, b.base,
+        b.stride, codec, wide_data, wide_dst);
+    check_launch("ao::cuda dequantize_blocks_kernel");
+  }
+}
+
+}  // namespace ao::cuda
