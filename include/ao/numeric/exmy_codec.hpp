@@ -180,6 +180,20 @@ AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept 
   return sign | magnitude;
 }
 
+#if defined(AO_DEVICE_PASS) && !defined(__HIPCC__) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+// The sm_89+ conversion of one float to float8 (e4m3fn when E4, else e5m2), round to nearest even, saturating.
+template <bool E4>
+__device__ inline std::uint64_t hardware_float8_satfinite(float x) noexcept {
+  unsigned short pair = 0;
+  if constexpr (E4) {
+    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(pair) : "f"(0.0f), "f"(x));
+  } else {
+    asm("cvt.rn.satfinite.e5m2x2.f32 %0, %1, %2;" : "=h"(pair) : "f"(0.0f), "f"(x));
+  }
+  return pair & 0xFFu;
+}
+#endif
+
 // Encodes a float32 given by its bits: the same result as encode<Spec, R, O>(unpack<ieee_float_spec>(bits)),
 // with a short path for round-to-nearest-even of values in the target's normal range (and float's), where
 // adding half an ulp minus one plus the kept significand LSB to the bits rounds them (the LSB is the implicit
@@ -187,6 +201,16 @@ AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept 
 template <class Spec, rounding R, overflow O>
 AO_HOST_DEVICE constexpr std::uint64_t encode_float(std::uint32_t bits) noexcept {
   using L = exmy_layout<Spec>;
+#if defined(AO_DEVICE_PASS) && !defined(__HIPCC__) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+  // GPU only (sm_89+): float8 e4m3fn / e5m2 with saturation through the hardware's conversion, which rounds to
+  // nearest even and saturates exactly as ao does for every number, infinities included; NaNs take the path below
+  // (the instruction gives +NaN whatever the sign). tests/cuda/numeric_device_test.cu checks every float32.
+  if constexpr (R == rounding::nearest_even && O == overflow::saturate && L::is_signed && L::E + L::M == 7 &&
+                ((L::E == 4 && L::bias == 7 && L::nan == nan_encoding::all_ones) ||
+                 (L::E == 5 && L::bias == 15 && L::nan == nan_encoding::ieee))) {
+    if ((bits & 0x7FFFFFFFu) <= 0x7F800000u) return hardware_float8_satfinite<L::E == 4>(bit_cast<float>(bits));
+  }
+#endif
   if constexpr (R == rounding::nearest_even && L::M < 23) {
     constexpr int shift = 23 - L::M;
     // Float bits of the smallest value normal in both formats, and of the target's largest finite value (0, which
@@ -212,8 +236,72 @@ AO_HOST_DEVICE constexpr std::uint64_t encode_float(std::uint32_t bits) noexcept
       const bool negative = L::is_signed && (bits >> 31) != 0;
       return (negative ? L::sign_mask : 0) | L::max_code;  // beyond the largest value, infinity included
     }
+#if defined(AO_DEVICE_PASS)
+    // GPU only: the target's subnormals and zeros without the 64-bit general path (the common case of fp4 / fp6
+    // elements in a block). |x| + 2^k, k = min_exponent - M + 23, lies in [2^k, 2^(k+1)), whose ulp is the
+    // target's subnormal step, so the float addition itself rounds |x| to the nearest step, ties to even; the
+    // integer difference of the bits is the code (2^M when it rounds up into the first normal binade, which is
+    // that binade's code). tests/cuda/numeric_device_test.cu checks every float32 against the host's general path.
+    constexpr int k = L::min_exponent - L::M + 23;
+    if constexpr (L::has_subnormals && L::min_exponent >= -126 && k >= -126 && k <= 127) {
+      if (magnitude < lo) {
+        constexpr float magic = bit_cast<float>(static_cast<std::uint32_t>(k + 127) << 23);
+        const std::uint64_t code = bit_cast<std::uint32_t>(bit_cast<float>(magnitude) + magic) -
+                                   bit_cast<std::uint32_t>(magic);
+        const bool negative = L::is_signed && (bits >> 31) != 0;
+        // fnuz formats have no -0 (their code 1000...0 is the NaN): a negative value that rounds to 0 is +0.
+        if (L::nan == nan_encoding::negative_zero && code == 0) return 0;
+        return (negative ? L::sign_mask : 0) | code;
+      }
+    }
+#endif
   }
   return encode<Spec, R, O>(unpack<ieee_float_spec>(bits));
+}
+
+// GPU only: the float32 bits of a finite code of a format no wider than float's fields (E <= 8, M <= 22,
+// bias <= 127), by moving the fields (normal codes) or one exact multiplication (subnormals, when their step is a
+// normal float); false for NaN and infinity codes and for the rest, which take the general path. Formats without
+// subnormals are e8m0-like (unsigned, no mantissa): code c is 2^(c - bias). tests/cuda/numeric_device_test.cu
+// checks every code against the host's general decode.
+template <class Spec>
+AO_HOST_DEVICE constexpr bool decode_finite_float_bits(std::uint32_t code, std::uint32_t& out) noexcept {
+  using L = exmy_layout<Spec>;
+  static_assert(L::E <= 8 && L::M <= 22 && L::bias <= 127 && L::bias >= 0 &&
+                    (L::has_subnormals || (L::M == 0 && !L::is_signed)),
+                "decode_finite_float_bits: a format whose fields fit float's");
+  const std::uint32_t magnitude = code & static_cast<std::uint32_t>(L::magnitude_mask);
+  const std::uint32_t exponent = magnitude >> L::M, mantissa = magnitude & ((1u << L::M) - 1u);
+  const bool negative = L::is_signed && (code & static_cast<std::uint32_t>(L::sign_mask)) != 0;
+  if constexpr (L::nan == nan_encoding::all_ones) {
+    if (magnitude == L::magnitude_mask) return false;
+  } else if constexpr (L::nan == nan_encoding::ieee) {
+    if (exponent == L::field_all_ones) return false;
+  } else if constexpr (L::nan == nan_encoding::negative_zero) {
+    if (negative && magnitude == 0) return false;
+  }
+  std::uint32_t bits = 0;
+  if constexpr (!L::has_subnormals) {
+    // 2^(code - bias): float's field when normal there, else float's subnormal 2^(code - bias) = 2^-149 * 2^(...).
+    if (exponent + 127u <= static_cast<std::uint32_t>(L::bias)) {
+      const int shift = static_cast<int>(exponent) - L::bias + 149;  // >= 0 for bias <= 127 and E <= 8
+      if (shift < 0) return false;
+      bits = 1u << shift;
+    } else {
+      bits = (exponent + static_cast<std::uint32_t>(127 - L::bias)) << 23;
+    }
+  } else if (exponent == 0) {
+    if constexpr (L::min_exponent - L::M >= -126) {
+      constexpr float step = bit_cast<float>(static_cast<std::uint32_t>(L::min_exponent - L::M + 127) << 23);
+      bits = bit_cast<std::uint32_t>(static_cast<float>(mantissa) * step);
+    } else {
+      return false;
+    }
+  } else {
+    bits = ((exponent + static_cast<std::uint32_t>(127 - L::bias)) << 23) | (mantissa << (23 - L::M));
+  }
+  out = bits | (negative ? 0x80000000u : 0u);
+  return true;
 }
 
 // Whether every finite value of format Small is exactly representable in format Big.

@@ -71,6 +71,13 @@ class float_exmy {
   AO_HOST_DEVICE static constexpr float decode(storage_type code) noexcept {
     static_assert(detail::values_fit<detail::ieee_float_spec, Spec>(),
                   "this format's values are not all exact in float; decode to double");
+#if defined(AO_DEVICE_PASS)
+    if constexpr (layout::E <= 8 && layout::M <= 22 && layout::bias <= 127 && layout::bias >= 0 &&
+                  (layout::has_subnormals || (layout::M == 0 && !layout::is_signed))) {
+      std::uint32_t bits = 0;
+      if (detail::decode_finite_float_bits<Spec>(code, bits)) return detail::bit_cast<float>(bits);
+    }
+#endif
     return detail::bit_cast<float>(static_cast<std::uint32_t>(
         detail::encode<detail::ieee_float_spec, rounding::nearest_even, overflow::to_inf_or_nan>(
             detail::unpack<Spec>(code))));

@@ -20,18 +20,20 @@ template <class Src, int V>
 __global__ void __launch_bounds__(256)
     abs_max_bits_kernel(const Src* AO_RESTRICT src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t cols,
                         std::uint32_t* AO_RESTRICT out, bool wide) {
-  const std::size_t per_row = cols / V, total = rows * per_row;
-  const std::size_t step = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  const unsigned per_row = static_cast<unsigned>(cols / V);
   std::uint32_t amax = 0;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
-    float x[V];
-    load_values<V>(src + static_cast<std::ptrdiff_t>(i / per_row) * src_stride + (i % per_row) * V, x, wide);
-    AO_UNROLL
-    for (int j = 0; j < V; ++j) amax = max(amax, ao::detail::bit_cast<std::uint32_t>(x[j]) & 0x7FFFFFFFu);
+  for (std::size_t r = blockIdx.y; r < rows; r += gridDim.y) {
+    const Src* row = src + static_cast<std::ptrdiff_t>(r) * src_stride;
+    for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < per_row; v += gridDim.x * blockDim.x) {
+      float x[V];
+      load_values<V>(row + static_cast<std::size_t>(v) * V, x, wide);
+      AO_UNROLL
+      for (int j = 0; j < V; ++j) amax = max(amax, ao::detail::bit_cast<std::uint32_t>(x[j]) & 0x7FFFFFFFu);
+    }
   }
   AO_UNROLL
   for (int o = 16; o > 0; o /= 2) amax = max(amax, shuffle_xor(amax, o));
-  if (threadIdx.x % 32u == 0) atomicMax(out, amax);
+  if (threadIdx.x % 32u == 0 && amax != 0) atomicMax(out, amax);
 }
 
 }  // namespace ao::cuda::detail

@@ -1,9 +1,10 @@
 // ao/backends/cuda/block_codec.cuh: ao::cuda::detail::block_codec<F>, what the CUDA block kernels need from a
-// format whose blocks of consecutive values share one scale byte (MX and any block_scaled format; NVFP4, single
-// and two level). Each member is one step of the scalar oracle (ao/backends/scalar/block_scaled.hpp, nvfp4.hpp),
+// format whose blocks of consecutive values share one scale (MX and any block_scaled format; NVFP4, single and
+// two level; FP8 with 1 x C blocks, quantize only). Each member is one step of the scalar oracle (ao/backends/scalar/block_scaled.hpp, nvfp4.hpp),
 // called as it is, so the device computes the oracle's bytes by construction:
 //
-//   block_params of(amax)                 the scale of a block whose max |x| (as the oracle computes it) is amax
+//   block_params of<Src>(amax)            the scale of a block whose max |x| (as the oracle computes it) is amax
+//   stored_scale(block_params)            what the scales buffer holds for it (scale_storage: a byte, or fp32)
 //   std::uint8_t encode(x, block_params)  one element code (unpacked: one code in the low bits of a byte)
 //   float multiplier<Out>(scale byte)     what a block's elements are multiplied by when dequantizing to Out
 //   float decode(code, multiplier)        one dequantized value in fp32 (before the rounding to Out)
@@ -14,9 +15,12 @@
 #include <cstdint>
 
 #include "ao/backends/scalar/block_scaled.hpp"
+#include "ao/backends/scalar/float8.hpp"
 #include "ao/backends/scalar/nvfp4.hpp"
 #include "ao/config.hpp"
 #include "ao/formats/block_scaled.hpp"
+#include "ao/formats/float8.hpp"
+#include "ao/formats/granularity.hpp"
 #include "ao/formats/nvfp4.hpp"
 
 namespace ao::cuda::detail {
@@ -27,12 +31,15 @@ struct block_codec;
 template <class E, class B, class S, class R>
 struct block_codec<block_scaled<E, B, S, R>> {
   using format = block_scaled<E, B, S, R>;
+  using scale_storage = std::uint8_t;
+  static constexpr int block_size = format::block_size, elements_per_byte = format::elements_per_byte;
   struct block_params {
     std::uint8_t scale;
     float inverse;
   };
   const float* global_scale = nullptr;  // unused
 
+  template <class Src>
   AO_DEVICE AO_FORCEINLINE block_params of(float amax) const {
     const std::uint8_t s = scalar::block_scale_byte<format>(amax);
     return {s, scalar::block_inverse_scale(s)};
@@ -40,7 +47,7 @@ struct block_codec<block_scaled<E, B, S, R>> {
   AO_DEVICE AO_FORCEINLINE std::uint8_t encode(float x, const block_params& b) const {
     return scalar::quantize_element<format>(x, b.scale, b.inverse);
   }
-  AO_DEVICE AO_FORCEINLINE static std::uint8_t scale_byte(const block_params& b) { return b.scale; }
+  AO_DEVICE AO_FORCEINLINE static std::uint8_t stored_scale(const block_params& b) { return b.scale; }
   template <class Out>
   AO_DEVICE AO_FORCEINLINE float multiplier(std::uint8_t scale) const {
     return scalar::block_dequantize_scale<Out>(scale);
@@ -53,12 +60,15 @@ struct block_codec<block_scaled<E, B, S, R>> {
 template <bool G>
 struct block_codec<basic_nvfp4<G>> {
   using format = basic_nvfp4<G>;
+  using scale_storage = std::uint8_t;
+  static constexpr int block_size = format::block_size, elements_per_byte = format::elements_per_byte;
   struct block_params {
     float8_e4m3fn scale;
     float multiplier;
   };
   const float* global_scale = nullptr;  // device memory, two level only
 
+  template <class Src>
   AO_DEVICE AO_FORCEINLINE block_params of(float amax) const {
     if constexpr (G) {
       const float g = *global_scale;
@@ -72,7 +82,7 @@ struct block_codec<basic_nvfp4<G>> {
   AO_DEVICE AO_FORCEINLINE std::uint8_t encode(float x, const block_params& b) const {
     return scalar::nvfp4_encode_value(x, b.multiplier);
   }
-  AO_DEVICE AO_FORCEINLINE static std::uint8_t scale_byte(const block_params& b) {
+  AO_DEVICE AO_FORCEINLINE static std::uint8_t stored_scale(const block_params& b) {
     return static_cast<std::uint8_t>(b.scale.bits());
   }
   template <class Out>
@@ -86,6 +96,28 @@ struct block_codec<basic_nvfp4<G>> {
   AO_DEVICE AO_FORCEINLINE float decode(std::uint8_t code, float m) const {
     return scalar::nvfp4_dequantize_value<float>(code, m);
   }
+};
+
+// FP8 with 1 x C blocks (DeepSeek-style activations): the quantize side only (one fp32 scale per block, computed
+// in the source dtype as the oracle's float8_scale does); dequantize uses the FP8 kernel.
+template <class E, int C, class Clamp, class A>
+struct block_codec<float8_scaled<E, per_block<1, C>, Clamp, A>> {
+  using format = float8_scaled<E, per_block<1, C>, Clamp, A>;
+  using scale_storage = float;
+  static constexpr int block_size = C, elements_per_byte = 1;
+  struct block_params {
+    float scale;
+  };
+  const float* global_scale = nullptr;  // unused
+
+  template <class Src>
+  AO_DEVICE AO_FORCEINLINE block_params of(float amax) const {
+    return {scalar::float8_scale<format, Src>(amax)};
+  }
+  AO_DEVICE AO_FORCEINLINE std::uint8_t encode(float x, const block_params& b) const {
+    return scalar::quantize_value<format>(x, b.scale);
+  }
+  AO_DEVICE AO_FORCEINLINE static float stored_scale(const block_params& b) { return b.scale; }
 };
 
 }  // namespace ao::cuda::detail

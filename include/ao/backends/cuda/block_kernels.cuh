@@ -7,8 +7,7 @@
 // the block's scale with the oracle's function, encode their own V values and store them (V bytes, or V / 2 for
 // 4-bit elements); the block's first lane stores the scale. Any other block size: one lane per block (T = 1).
 // Groups of T lanes are aligned within a warp and the row length is a multiple of the block, so a block never
-// straddles warps; the grid-stride loop runs while the warp's first item is in range, so every lane of a warp
-// takes part in every shuffle.
+// straddles warps, and every lane of a warp takes part in every shuffle.
 //
 // Dequantize. One thread per V values (V = 8 when the block allows), codes loaded and outputs stored as vectors.
 #pragma once
@@ -27,7 +26,7 @@ namespace ao::cuda::detail {
 // Lanes per block (T) and values per lane (V) of the quantize kernel.
 template <class F>
 struct block_split {
-  static constexpr int block = F::block_size;
+  static constexpr int block = block_codec<F>::block_size;
   static constexpr bool split = block % 8 == 0 && block / 8 <= 32 && ((block / 8) & (block / 8 - 1)) == 0;
   static constexpr int lanes = split ? block / 8 : 1;
   static constexpr int values = block / lanes;
@@ -43,46 +42,53 @@ AO_HOST_DEVICE constexpr int dequantize_vector() {
 
 AO_DEVICE AO_FORCEINLINE std::uint32_t abs_bits(float x) { return ao::detail::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu; }
 
+// Both kernels run on a 2-D grid: blockIdx.y (striding by gridDim.y) walks rows, x walks the row's runs of V
+// values (striding by gridDim.x * blockDim.x), so no thread divides by the row length. blockDim.x is a multiple of
+// 32, and per_row is a multiple of T, so a warp's groups of T lanes are all valid or all invalid together.
 template <class F, class Src>
 __global__ void __launch_bounds__(256)
     quantize_blocks_kernel(const Src* AO_RESTRICT src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t cols,
                            std::uint8_t* AO_RESTRICT data, std::ptrdiff_t data_stride,
-                           std::uint8_t* AO_RESTRICT scales, std::ptrdiff_t scales_stride, block_codec<F> codec,
-                           bool wide_src, bool wide_data) {
-  constexpr int T = block_split<F>::lanes, V = block_split<F>::values, E = F::elements_per_byte;
-  const std::size_t per_row = cols / V, total = rows * per_row;
+                           typename block_codec<F>::scale_storage* AO_RESTRICT scales, std::ptrdiff_t scales_stride,
+                           block_codec<F> codec, bool wide_src, bool wide_data) {
+  using codec_type = block_codec<F>;
+  using S = typename codec_type::scale_storage;
+  constexpr int T = block_split<F>::lanes, V = block_split<F>::values, E = codec_type::elements_per_byte;
+  const unsigned per_row = static_cast<unsigned>(cols / V);
   const unsigned lane = threadIdx.x % 32u;
-  const std::size_t step = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i - lane < total; i += step) {
-    const bool valid = i < total;
-    const std::size_t r = valid ? i / per_row : 0, c = valid ? (i % per_row) * V : 0;
-    float x[V];
-    if (valid) {
-      load_values<V>(src + static_cast<std::ptrdiff_t>(r) * src_stride + c, x, wide_src);
-    } else {
-      AO_UNROLL
-      for (int j = 0; j < V; ++j) x[j] = 0.0f;
-    }
-    // max |x| as bits (ordered like the values, NaN above all), as the oracle's abs_max computes it.
-    std::uint32_t amax = 0;
-    AO_UNROLL
-    for (int j = 0; j < V; ++j) amax = max(amax, abs_bits(x[j]));
-    AO_UNROLL
-    for (int o = T / 2; o > 0; o /= 2) amax = max(amax, shuffle_xor(amax, o));
-    if (!valid) continue;
-    const auto b = codec.of(ao::detail::bit_cast<float>(amax));
-    alignas(16) std::uint8_t packed[V / E];
-    AO_UNROLL
-    for (int j = 0; j < V; j += E) {
-      if constexpr (E == 2) {
-        packed[j / 2] = static_cast<std::uint8_t>(codec.encode(x[j], b) | (codec.encode(x[j + 1], b) << 4));
+  for (std::size_t r = blockIdx.y; r < rows; r += gridDim.y) {
+    const Src* src_row = src + static_cast<std::ptrdiff_t>(r) * src_stride;
+    std::uint8_t* data_row = data + static_cast<std::ptrdiff_t>(r) * data_stride;
+    S* scale_row = scales + static_cast<std::ptrdiff_t>(r) * scales_stride;
+    for (unsigned first = blockIdx.x * blockDim.x; first < per_row; first += gridDim.x * blockDim.x) {
+      const unsigned v = first + threadIdx.x;
+      const bool valid = v < per_row;
+      float x[V];
+      if (valid) {
+        load_values<V>(src_row + static_cast<std::size_t>(v) * V, x, wide_src);
       } else {
-        packed[j] = codec.encode(x[j], b);
+        AO_UNROLL
+        for (int j = 0; j < V; ++j) x[j] = 0.0f;
       }
-    }
-    store_bytes<V / E>(data + static_cast<std::ptrdiff_t>(r) * data_stride + c / E, packed, wide_data);
-    if (lane % T == 0) {
-      scales[static_cast<std::ptrdiff_t>(r) * scales_stride + c / F::block_size] = codec.scale_byte(b);
+      // max |x| as bits (ordered like the values, NaN above all), as the oracle's abs_max computes it.
+      std::uint32_t amax = 0;
+      AO_UNROLL
+      for (int j = 0; j < V; ++j) amax = max(amax, abs_bits(x[j]));
+      AO_UNROLL
+      for (int o = T / 2; o > 0; o /= 2) amax = max(amax, shuffle_xor(amax, o));
+      if (!valid) continue;
+      const auto b = codec.template of<Src>(ao::detail::bit_cast<float>(amax));
+      std::uint8_t packed[V / E];
+      AO_UNROLL
+      for (int j = 0; j < V; j += E) {
+        if constexpr (E == 2) {
+          packed[j / 2] = static_cast<std::uint8_t>(codec.encode(x[j], b) | (codec.encode(x[j + 1], b) << 4));
+        } else {
+          packed[j] = codec.encode(x[j], b);
+        }
+      }
+      store_bytes<V / E>(data_row + static_cast<std::size_t>(v) * (V / E), packed, wide_data);
+      if (lane % T == 0) scale_row[static_cast<std::size_t>(v) * V / codec_type::block_size] = codec.stored_scale(b);
     }
   }
 }
@@ -94,22 +100,24 @@ __global__ void __launch_bounds__(256)
                              std::size_t cols, Out* AO_RESTRICT dst, std::ptrdiff_t dst_stride, block_codec<F> codec,
                              bool wide_data, bool wide_dst) {
   constexpr int V = dequantize_vector<F>(), E = F::elements_per_byte;
-  const std::size_t per_row = cols / V, total = rows * per_row;
-  const std::size_t step = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
-    const std::size_t r = i / per_row, c = (i % per_row) * V;
-    alignas(16) std::uint8_t packed[V / E];
-    load_bytes<V / E>(packed, data + static_cast<std::ptrdiff_t>(r) * data_stride + c / E, wide_data);
-    const float m = codec.template multiplier<Out>(scales[static_cast<std::ptrdiff_t>(r) * scales_stride +
-                                                          c / F::block_size]);
-    float y[V];
-    AO_UNROLL
-    for (int j = 0; j < V; ++j) {
-      const std::uint8_t code =
-          E == 2 ? static_cast<std::uint8_t>((packed[j / E] >> (4 * (j % E))) & 0xF) : packed[j];
-      y[j] = codec.decode(code, m);
+  const unsigned per_row = static_cast<unsigned>(cols / V);
+  for (std::size_t r = blockIdx.y; r < rows; r += gridDim.y) {
+    const std::uint8_t* data_row = data + static_cast<std::ptrdiff_t>(r) * data_stride;
+    const std::uint8_t* scale_row = scales + static_cast<std::ptrdiff_t>(r) * scales_stride;
+    Out* dst_row = dst + static_cast<std::ptrdiff_t>(r) * dst_stride;
+    for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < per_row; v += gridDim.x * blockDim.x) {
+      std::uint8_t packed[V / E];
+      load_bytes<V / E>(packed, data_row + static_cast<std::size_t>(v) * (V / E), wide_data);
+      const float m = codec.template multiplier<Out>(scale_row[static_cast<std::size_t>(v) * V / F::block_size]);
+      float y[V];
+      AO_UNROLL
+      for (int j = 0; j < V; ++j) {
+        const std::uint8_t code =
+            E == 2 ? static_cast<std::uint8_t>((packed[j / E] >> (4 * (j % E))) & 0xF) : packed[j];
+        y[j] = codec.decode(code, m);
+      }
+      store_values<V>(dst_row + static_cast<std::size_t>(v) * V, y, wide_dst);
     }
-    store_values<V>(dst + static_cast<std::ptrdiff_t>(r) * dst_stride + c, y, wide_dst);
   }
 }
 

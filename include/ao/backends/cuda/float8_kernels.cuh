@@ -5,9 +5,10 @@
 // Quantize. One warp per granule (a row for per_row, an R x C tile for per_block; per_tensor: a row, whose scale
 // was computed beforehand from the whole tensor's max |x| and is read from scales[0]). Pass 1 reduces the
 // granule's max |x| over the warp, lane 0 stores the scale; pass 2 reads the granule again (from L1/L2) and
-// stores the codes. V = 8 values per load when the granule's width allows and the rows are aligned, else 1.
+// stores the codes. V = 8 values per load when the granule's width allows, else 1.
 //
-// Dequantize. One thread per V values; the scale of element (r, c) is scales[(r / R) * stride + c / C].
+// Dequantize. One thread per V values; the scale of element (r, c) is scales[(r / R) * stride + c / C]
+// (per_tensor: R = rows, C = cols, stride 0).
 #pragma once
 
 #include <cstddef>
@@ -34,60 +35,64 @@ __global__ void __launch_bounds__(256)
                            granules g, bool wide_src, bool wide_data) {
   const unsigned lane = threadIdx.x % 32u;
   const std::size_t grid_cols = cols / g.cols, count = (rows / g.rows) * grid_cols;
-  const std::size_t vectors_per_row = g.cols / V, vectors = g.rows * vectors_per_row;
   const std::size_t warp_step = static_cast<std::size_t>(gridDim.x) * (blockDim.x / 32u);
   for (std::size_t w = (static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32u; w < count;
        w += warp_step) {
-    const std::size_t r0 = (w / grid_cols) * g.rows, c0 = (w % grid_cols) * g.cols;
-    const Src* base = src + static_cast<std::ptrdiff_t>(r0) * src_stride + c0;
-    std::uint8_t* out = data + static_cast<std::ptrdiff_t>(r0) * data_stride + c0;
+    const std::size_t gr = w / grid_cols, gc = w - gr * grid_cols;  // once per granule
+    const Src* base = src + static_cast<std::ptrdiff_t>(gr * g.rows) * src_stride + gc * g.cols;
+    std::uint8_t* out = data + static_cast<std::ptrdiff_t>(gr * g.rows) * data_stride + gc * g.cols;
     float scale;
     if constexpr (GivenScale) {
       scale = scales[0];
     } else {
       std::uint32_t amax = 0;
-      for (std::size_t k = lane; k < vectors; k += 32) {
-        float x[V];
-        load_values<V>(base + static_cast<std::ptrdiff_t>(k / vectors_per_row) * src_stride +
-                           (k % vectors_per_row) * V,
-                       x, wide_src);
-        AO_UNROLL
-        for (int j = 0; j < V; ++j) amax = max(amax, ao::detail::bit_cast<std::uint32_t>(x[j]) & 0x7FFFFFFFu);
+      for (std::size_t rr = 0; rr < g.rows; ++rr) {
+        for (std::size_t cc = lane * V; cc < g.cols; cc += 32 * V) {
+          float x[V];
+          load_values<V>(base + static_cast<std::ptrdiff_t>(rr) * src_stride + cc, x, wide_src);
+          AO_UNROLL
+          for (int j = 0; j < V; ++j) amax = max(amax, ao::detail::bit_cast<std::uint32_t>(x[j]) & 0x7FFFFFFFu);
+        }
       }
       AO_UNROLL
       for (int o = 16; o > 0; o /= 2) amax = max(amax, shuffle_xor(amax, o));
       scale = scalar::float8_scale<F, Src>(ao::detail::bit_cast<float>(amax));
-      if (lane == 0) scales[static_cast<std::ptrdiff_t>(w / grid_cols) * g.scales_stride + w % grid_cols] = scale;
+      if (lane == 0) scales[static_cast<std::ptrdiff_t>(gr) * g.scales_stride + gc] = scale;
     }
-    for (std::size_t k = lane; k < vectors; k += 32) {
-      const std::ptrdiff_t rr = static_cast<std::ptrdiff_t>(k / vectors_per_row);
-      const std::size_t cc = (k % vectors_per_row) * V;
-      float x[V];
-      load_values<V>(base + rr * src_stride + cc, x, wide_src);
-      alignas(16) std::uint8_t codes[V];
-      AO_UNROLL
-      for (int j = 0; j < V; ++j) codes[j] = scalar::quantize_value<F>(x[j], scale);
-      store_bytes<V>(out + rr * data_stride + cc, codes, wide_data);
+    for (std::size_t rr = 0; rr < g.rows; ++rr) {
+      for (std::size_t cc = lane * V; cc < g.cols; cc += 32 * V) {
+        float x[V];
+        load_values<V>(base + static_cast<std::ptrdiff_t>(rr) * src_stride + cc, x, wide_src);
+        std::uint8_t codes[V];
+        AO_UNROLL
+        for (int j = 0; j < V; ++j) codes[j] = scalar::quantize_value<F>(x[j], scale);
+        store_bytes<V>(out + static_cast<std::ptrdiff_t>(rr) * data_stride + cc, codes, wide_data);
+      }
     }
   }
 }
 
+// 2-D grid as the block kernels: rows by blockIdx.y, runs of V values by x.
 template <class F, class Out, int V>
 __global__ void __launch_bounds__(256)
     dequantize_float8_kernel(const std::uint8_t* AO_RESTRICT data, std::ptrdiff_t data_stride,
                              const float* AO_RESTRICT scales, granules g, std::size_t rows, std::size_t cols,
                              Out* AO_RESTRICT dst, std::ptrdiff_t dst_stride, bool wide_data, bool wide_dst) {
-  const std::size_t per_row = cols / V, total = rows * per_row;
-  const std::size_t step = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
-    const std::size_t r = i / per_row, c = (i % per_row) * V;
-    alignas(16) std::uint8_t codes[V];
-    load_bytes<V>(codes, data + static_cast<std::ptrdiff_t>(r) * data_stride + c, wide_data);
-    const float scale = scales[static_cast<std::ptrdiff_t>(r / g.rows) * g.scales_stride + c / g.cols];
-    float y[V];
-    AO_UNROLL
-    for (int j = 0; j < V; ++j) y[j] = scalar::dequantize_value<F, Out>(codes[j], scale);
-    store_values<V>(dst + static_cast<std::ptrdiff_t>(r) * dst_stride + c, y, wide_dst);
+  const unsigned per_row = static_cast<unsigned>(cols / V);
+  const unsigned vectors_per_granule = static_cast<unsigned>(g.cols / V);
+  for (std::size_t r = blockIdx.y; r < rows; r += gridDim.y) {
+    const std::uint8_t* data_row = data + static_cast<std::ptrdiff_t>(r) * data_stride;
+    const float* scale_row = scales + static_cast<std::ptrdiff_t>(r / g.rows) * g.scales_stride;
+    Out* dst_row = dst + static_cast<std::ptrdiff_t>(r) * dst_stride;
+    for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < per_row; v += gridDim.x * blockDim.x) {
+      std::uint8_t codes[V];
+      load_bytes<V>(codes, data_row + static_cast<std::size_t>(v) * V, wide_data);
+      const float scale = scale_row[v / vectors_per_granule];
+      float y[V];
+      AO_UNROLL
+      for (int j = 0; j < V; ++j) y[j] = scalar::dequantize_value<F, Out>(codes[j], scale);
+      store_values<V>(dst_row + static_cast<std::size_t>(v) * V, y, wide_dst);
+    }
   }
 }
 

@@ -82,12 +82,13 @@ void abs_max_bits(const ao::detail::band<const Src>& b, std::size_t cols, std::u
   check(cudaMemsetAsync(slot, 0, sizeof(std::uint32_t), stream), "ao::cuda::quantize: cudaMemsetAsync");
   const bool wide =
       cols % 8 == 0 && aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<8 * sizeof(Src)>());
+  // Few enough blocks that the per-warp atomics do not queue on the one address.
   if (wide) {
-    abs_max_bits_kernel<Src, 8><<<grid_size(b.rows * cols / 8, threads_per_block), threads_per_block, 0, stream>>>(
-        b.base, b.stride, b.rows, cols, slot, true);
+    const launch_shape l = row_grid(b.rows, cols / 8, 2048);
+    abs_max_bits_kernel<Src, 8><<<l.grid, l.block, 0, stream>>>(b.base, b.stride, b.rows, cols, slot, true);
   } else {
-    abs_max_bits_kernel<Src, 1><<<grid_size(b.rows * cols, threads_per_block), threads_per_block, 0, stream>>>(
-        b.base, b.stride, b.rows, cols, slot, false);
+    const launch_shape l = row_grid(b.rows, cols, 2048);
+    abs_max_bits_kernel<Src, 1><<<l.grid, l.block, 0, stream>>>(b.base, b.stride, b.rows, cols, slot, false);
   }
   check_launch("ao::cuda abs_max_bits_kernel");
 }
@@ -102,7 +103,7 @@ template <class F, class Src>
 void quantize_blocks(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
                      cudaStream_t stream) {
   using split = block_split<F>;
-  constexpr int V = split::values, E = F::elements_per_byte;
+  constexpr int V = split::values, E = block_codec<F>::elements_per_byte;
   block_codec<F> codec;
   if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::nvfp4>) {
     if constexpr (F::global_scale) {
@@ -114,17 +115,28 @@ void quantize_blocks(const ao::detail::band<const Src>& b, std::size_t cols, con
   }
   const bool wide_src = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<V * sizeof(Src)>());
   const bool wide_data = aligned(dst.data, dst.data_stride, access_width<V / E>());
-  const std::size_t items = b.rows * (cols / V);
-  quantize_blocks_kernel<F, Src><<<grid_size(items, threads_per_block), threads_per_block, 0, stream>>>(
-      b.base, b.stride, b.rows, cols, dst.data, dst.data_stride, reinterpret_cast<std::uint8_t*>(dst.scales),
-      dst.scales_stride, codec, wide_src, wide_data);
+  const launch_shape l = row_grid(b.rows, cols / V);
+  quantize_blocks_kernel<F, Src><<<l.grid, l.block, 0, stream>>>(
+      b.base, b.stride, b.rows, cols, dst.data, dst.data_stride,
+      reinterpret_cast<typename block_codec<F>::scale_storage*>(dst.scales), dst.scales_stride, codec, wide_src,
+      wide_data);
   check_launch("ao::cuda quantize_blocks_kernel");
 }
 
 template <class F, class Src>
 void quantize_float8(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
                      cudaStream_t stream) {
-  constexpr bool per_tensor_scale = std::is_same_v<typename F::granularity, per_tensor>;
+  using G = typename F::granularity;
+  if constexpr (!std::is_same_v<G, per_tensor> && !std::is_same_v<G, per_row>) {
+    if constexpr (G::rows == 1) {
+      if constexpr (block_split<F>::lanes > 1) {
+        // 1 x C blocks of 16..256 values: lanes share a block as in MX (the FP8 kernel would leave lanes idle).
+        quantize_blocks<F, Src>(b, cols, dst, stream);
+        return;
+      }
+    }
+  }
+  constexpr bool per_tensor_scale = std::is_same_v<G, per_tensor>;
   const granules g = granules_of<F>(b.rows, cols, dst.scales_stride);
   if constexpr (per_tensor_scale) {
     abs_max_bits(b, cols, reinterpret_cast<std::uint32_t*>(dst.scales), stream);
@@ -212,8 +224,8 @@ void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Ran
       constexpr int V = decltype(vector)::value;
       const bool wide_data = aligned(q.data, q.data_stride, access_width<V>());
       const bool wide_dst = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Dst)), access_width<V * sizeof(Dst)>());
-      dequantize_float8_kernel<F, Dst, V><<<grid_size(rows * cols / V, threads_per_block), threads_per_block, 0,
-                                            stream>>>(q.data, q.data_stride, q.scales, g, rows, cols, b.base, b.stride,
+      const launch_shape l = row_grid(rows, cols / V);
+      dequantize_float8_kernel<F, Dst, V><<<l.grid, l.block, 0, stream>>>(q.data, q.data_stride, q.scales, g, rows, cols, b.base, b.stride,
                                                       wide_data, wide_dst);
     };
     if (cols % 8 == 0 && g.cols % 8 == 0) {
@@ -228,7 +240,8 @@ void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Ran
     codec.global_scale = q.global_scale;
     const bool wide_data = aligned(q.data, q.data_stride, access_width<V / E>());
     const bool wide_dst = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Dst)), access_width<V * sizeof(Dst)>());
-    dequantize_blocks_kernel<F, Dst><<<grid_size(rows * cols / V, threads_per_block), threads_per_block, 0, stream>>>(
+    const launch_shape l = row_grid(rows, cols / V);
+    dequantize_blocks_kernel<F, Dst><<<l.grid, l.block, 0, stream>>>(
         q.data, q.data_stride, reinterpret_cast<const std::uint8_t*>(q.scales), q.scales_stride, rows, cols, b.base,
         b.stride, codec, wide_data, wide_dst);
     check_launch("ao::cuda dequantize_blocks_kernel");

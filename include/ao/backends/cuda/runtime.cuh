@@ -44,5 +44,24 @@ inline unsigned grid_size(std::size_t items, unsigned threads) {
   return static_cast<unsigned>(wanted < 1 ? 1 : (wanted < cap ? wanted : cap));
 }
 
+// The launch shape of a kernel over `rows` rows of `per_row` work items each (the row kernels: blockIdx.y strides
+// over rows, x over a row's items): blockDim.x a multiple of 32 up to 256, enough blocks in x to cover a row (at
+// most 1024), at most max_rows blocks in y. ao::error when a row has more than 2^31 items (the kernels index a
+// row's items with 32-bit integers).
+struct launch_shape {
+  dim3 grid, block;
+};
+inline launch_shape row_grid(std::size_t rows, std::size_t per_row, std::size_t max_rows = 65535) {
+  if (per_row > (std::size_t{1} << 31)) {
+    throw ao::error("ao::cuda: a row of " + std::to_string(per_row) + " work items is longer than the kernels index");
+  }
+  unsigned threads = 32;
+  while (threads < 256 && threads < per_row) threads *= 2;
+  const std::size_t x = (per_row + threads - 1) / threads;
+  const std::size_t y = rows < max_rows ? rows : max_rows;
+  return {dim3(static_cast<unsigned>(x < 1 ? 1 : (x > 1024 ? 1024 : x)), static_cast<unsigned>(y < 1 ? 1 : y)),
+          dim3(threads)};
+}
+
 }  // namespace detail
 }  // namespace ao::cuda
