@@ -19,17 +19,9 @@
 
 #include "ao/ao.hpp"
 #include "ao/backends/cuda/quantize.cuh"
+#include "../../tests/cuda/device_check.cuh"
 
 namespace {
-
-#define CUDA_CHECK(expr)                                                                            \
-  do {                                                                                              \
-    cudaError_t err_ = (expr);                                                                      \
-    if (err_ != cudaSuccess) {                                                                      \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr, cudaGetErrorString(err_)); \
-      std::exit(2);                                                                                 \
-    }                                                                                               \
-  } while (0)
 
 constexpr std::size_t kRows = 16384, kCols = 8192;
 

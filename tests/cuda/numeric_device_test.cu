@@ -25,25 +25,9 @@
 #include <vector>
 
 #include "ao/ao.hpp"
+#include "device_check.cuh"
 
 namespace {
-
-int g_passed = 0, g_failed = 0;
-
-void report(bool ok, const std::string& what, const std::string& detail) {
-  (ok ? g_passed : g_failed)++;
-  std::printf("%s %-58s %s\n", ok ? "PASS" : "FAIL", what.c_str(), detail.c_str());
-  std::fflush(stdout);
-}
-
-#define CUDA_CHECK(expr)                                                                     \
-  do {                                                                                       \
-    cudaError_t err_ = (expr);                                                               \
-    if (err_ != cudaSuccess) {                                                               \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr, cudaGetErrorString(err_)); \
-      std::exit(2);                                                                          \
-    }                                                                                        \
-  } while (0)
 
 __host__ __device__ inline float float_of(std::uint32_t bits) { return ao::detail::bit_cast<float>(bits); }
 
