@@ -41,27 +41,6 @@ __global__ void fill_kernel(ao::bfloat16* x, std::size_t n, std::size_t cols) {
   }
 }
 
-double median_ms(const std::function<void()>& run) {
-  cudaEvent_t start, stop;
-  CUDA_CHECK(cudaEventCreate(&start));
-  CUDA_CHECK(cudaEventCreate(&stop));
-  for (int i = 0; i < 5; ++i) run();
-  std::vector<float> ms;
-  for (int i = 0; i < 30; ++i) {
-    CUDA_CHECK(cudaEventRecord(start));
-    run();
-    CUDA_CHECK(cudaEventRecord(stop));
-    CUDA_CHECK(cudaEventSynchronize(stop));
-    float t = 0;
-    CUDA_CHECK(cudaEventElapsedTime(&t, start, stop));
-    ms.push_back(t);
-  }
-  CUDA_CHECK(cudaEventDestroy(start));
-  CUDA_CHECK(cudaEventDestroy(stop));
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
 FILE* g_json = nullptr;
 double g_copy_tbs = 0;
 
@@ -119,11 +98,7 @@ void bench(const ao::bfloat16* x, ao::bfloat16* y) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("no CUDA device: skipped\n");
-    return 77;
-  }
+  if (!have_device()) return 77;
   if (argc > 1) g_json = std::fopen(argv[1], "w");
   cudaDeviceProp prop{};
   CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));

@@ -284,11 +284,7 @@ void check_against_nvidia(const char* what, std::uint64_t stride, bool nan_input
 }  // namespace
 
 int main() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("no CUDA device: skipped\n");
-    return 77;
-  }
+  if (!have_device()) return 77;
   cudaDeviceProp prop{};
   CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
   const char* s = std::getenv("AO_DEVICE_TEST_STRIDE");

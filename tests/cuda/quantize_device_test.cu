@@ -28,30 +28,6 @@
 
 namespace {
 
-// Device memory with a byte offset (to make addresses odd on purpose), filled with a poison byte so that an
-// unwritten output never matches.
-struct device_buffer {
-  std::uint8_t* base = nullptr;
-  std::size_t bytes = 0, offset = 0;
-  device_buffer(std::size_t n, std::size_t off = 0) : bytes(n), offset(off) {
-    CUDA_CHECK(cudaMalloc(&base, n + off + 16));
-    CUDA_CHECK(cudaMemset(base, 0xA5, n + off + 16));
-  }
-  ~device_buffer() { cudaFree(base); }
-  device_buffer(const device_buffer&) = delete;
-  device_buffer& operator=(const device_buffer&) = delete;
-  template <class T>
-  T* as() const {
-    return reinterpret_cast<T*>(base + offset);
-  }
-  void upload(const void* src, std::size_t n) { CUDA_CHECK(cudaMemcpy(base + offset, src, n, cudaMemcpyHostToDevice)); }
-  std::vector<std::uint8_t> download() const {
-    std::vector<std::uint8_t> v(bytes);
-    CUDA_CHECK(cudaMemcpy(v.data(), base + offset, bytes, cudaMemcpyDeviceToHost));
-    return v;
-  }
-};
-
 // Test values: row r of a rows x cols matrix (before the cast to Src).
 std::vector<float> make_values(std::size_t rows, std::size_t cols, std::uint32_t seed, bool specials) {
   std::mt19937 rng(seed);
@@ -333,11 +309,7 @@ void check_errors() {
 }  // namespace
 
 int main() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("no CUDA device: skipped\n");
-    return 77;
-  }
+  if (!have_device()) return 77;
   check_vector_io<1>(true);
   check_vector_io<4>(true);
   check_vector_io<8>(true);

@@ -1,6 +1,8 @@
 // Compiled by scripts/hip-check with hipcc for an AMD GPU (gfx90a by default): the CUDA backend's headers build as
 // HIP through ao/backends/cuda/hip.cuh, for every kernel family and every source and output dtype, the fnuz FP8
-// types (AMD MI300's) included. Nothing runs (CI has no GPU); a failure here is a compile error.
+// types (AMD MI300's) included, and ao::cuda::matmul for each weight family. Nothing runs (CI has no GPU); a
+// failure here is a compile error.
+#include "ao/backends/cuda/matmul.cuh"
 #include "ao/backends/cuda/quantize.cuh"
 
 namespace {
@@ -10,6 +12,11 @@ void instantiate(ao::strided_view<const Src, 2> src, ao::quantized_view<F> q, ao
                  hipStream_t stream) {
   ao::cuda::quantize<F>(src, q, stream);
   ao::cuda::dequantize(ao::const_quantized_view<F>(q), dst, stream);
+}
+
+template <class W>
+void instantiate_matmul(const W& w, hipStream_t stream) {
+  ao::cuda::matmul(ao::strided_view<const ao::bfloat16, 2>{}, w, ao::strided_view<ao::bfloat16, 2>{}, stream);
 }
 
 }  // namespace
@@ -27,4 +34,10 @@ void ao_hip_compile_test(hipStream_t stream) {
   instantiate<ao::float8_e4m3_per_tensor, bf16, bf16>({}, {}, {}, stream);
   instantiate<ao::float8_e4m3_per_block_1x128, bf16, float>({}, {}, {}, stream);
   instantiate<ao::float8_e4m3_per_block_128x128, float, bf16>({}, {}, {}, stream);
+  // ao::cuda::matmul: one weight family each (block-scaled, NVFP4, FP8 fnuz, affine, nibble-packed affine).
+  instantiate_matmul(ao::const_quantized_view<ao::mxfp4>{}, stream);
+  instantiate_matmul(ao::const_quantized_view<ao::nvfp4_global_scale>{}, stream);
+  instantiate_matmul(ao::const_quantized_view<ao::float8_e4m3fnuz_per_row>{}, stream);
+  instantiate_matmul(ao::const_quantized_view<ao::int8_symmetric_per_row>{}, stream);
+  instantiate_matmul(ao::cuda::nibble_packed<ao::tinygemm_int4_group128>{}, stream);
 }

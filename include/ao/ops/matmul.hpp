@@ -56,6 +56,7 @@
 #include "ao/executor.hpp"
 #include "ao/formats/format_traits.hpp"
 #include "ao/numeric/bfloat16.hpp"
+#include "ao/ops/matmul_checks.hpp"
 #include "ao/ops/quantize.hpp"
 #include "ao/tensor.hpp"
 #include "ao/view.hpp"
@@ -347,42 +348,10 @@ void matmul(strided_view<SrcT, 2> x_in, const W& w_in, const strided_view<const 
   using F = typename decltype(w)::format;
   const char* op = "ao::matmul";
   const std::string where = std::string(op) + "<" + format_name<F>() + ">: ";
-  check_strides(op, "x", x);
-  check_strides(op, "y", y);
   check_quantized_view(op, w);
-  const std::size_t m = x.extent(0), n = w.rows, k = w.cols;
-  if (x.extent(1) != k) {
-    throw ao::error(where + "x is " + std::to_string(m) + " x " + std::to_string(x.extent(1)) + " but W (N x K) is " +
-                    std::to_string(n) + " x " + std::to_string(k) + ": x's columns must equal W's K");
-  }
-  if (y.extent(0) != m || y.extent(1) != n) {
-    throw ao::error(where + "y is " + std::to_string(y.extent(0)) + " x " + std::to_string(y.extent(1)) +
-                    " but x @ W^T is " + std::to_string(m) + " x " + std::to_string(n) + " (M x N)");
-  }
-  if (m > 1 && n > 0 && y.stride(0) < static_cast<std::ptrdiff_t>(n)) {
-    throw ao::error(where + "y's rows overlap: its row stride " + std::to_string(y.stride(0)) +
-                    " is below N = " + std::to_string(n));
-  }
-  const float* bias = nullptr;
-  std::vector<std::pair<std::string, byte_range>> inputs;
-  for (const auto& buffer : ranges_of(w)) inputs.push_back({std::string("W's ") + buffer.first, buffer.second});
-  inputs.push_back({"x", range_of_view(x)});
-  if (bias_in != nullptr) {
-    check_strides(op, "bias", *bias_in);
-    if (bias_in->extent(0) != n) {
-      throw ao::error(where + "bias has " + std::to_string(bias_in->extent(0)) +
-                      " values but W has N = " + std::to_string(n) + " rows");
-    }
-    bias = bias_in->data();
-    inputs.push_back({"bias", range_of_view(*bias_in)});
-  }
-  if (m == 0 || n == 0) return;
-  const byte_range out = range_of_view(y);
-  for (const auto& in : inputs) {
-    if (in.second.overlaps(out)) {
-      throw ao::error(where + "y and " + in.first + " overlap in memory (the output may not alias an input)");
-    }
-  }
+  const float* bias = check_matmul_arguments(op, where, x, w.rows, w.cols, weight_buffers(w, w.data_row_bytes()),
+                                             bias_in, y);
+  if (x.extent(0) == 0 || w.rows == 0) return;
   matmul_checked<F, Src, DstT>(x, w, bias, y, Backend{}, ex);
 }
 

@@ -109,11 +109,12 @@ byte_range range_of_view(const strided_view<T, Rank>& v) {
   return {b, b + (last + 1) * sizeof(T)};
 }
 
-// The output buffers of a quantized view.
+// The buffers of a quantized view. `row_bytes`: the bytes of a data row, when its codes are packed other than as
+// the format stores them (ao::cuda::nibble_packed: two affine codes a byte).
 template <class F, bool Const>
-std::vector<std::pair<const char*, byte_range>> ranges_of(const quantized_view<F, Const>& q) {
+std::vector<std::pair<const char*, byte_range>> ranges_of(const quantized_view<F, Const>& q, std::size_t row_bytes) {
   std::vector<std::pair<const char*, byte_range>> r;
-  r.push_back({"data", range_of_matrix(q.data, q.rows, q.data_stride, q.data_row_bytes())});
+  r.push_back({"data", range_of_matrix(q.data, q.rows, q.data_stride, row_bytes)});
   r.push_back({"scales", range_of_matrix(q.scales, q.scale_rows(), q.scales_stride, q.scale_cols())});
   if constexpr (has_zero_points_v<F>) {
     r.push_back({"zero_points", range_of_matrix(q.zero_points, q.scale_rows(), q.zero_points_stride, q.scale_cols())});
@@ -121,16 +122,20 @@ std::vector<std::pair<const char*, byte_range>> ranges_of(const quantized_view<F
   if (q.global_scale != nullptr) r.push_back({"global_scale", range_of_matrix(q.global_scale, 1, 1, 1)});
   return r;
 }
+template <class F, bool Const>
+std::vector<std::pair<const char*, byte_range>> ranges_of(const quantized_view<F, Const>& q) {
+  return ranges_of(q, q.data_row_bytes());
+}
 
 template <class F, bool Const>
-void check_quantized_view(const char* op, const quantized_view<F, Const>& q) {
+void check_quantized_view(const char* op, const quantized_view<F, Const>& q, std::size_t row_bytes) {
   const std::string where = std::string(op) + "<" + format_name<F>() + ">: ";
   check_format_shape<F>(op, q.rows, q.cols);
   if (q.rows == 0 || q.cols == 0) return;
   if (q.data == nullptr) throw ao::error(where + "the quantized view's data is null");
-  if (q.data_stride < static_cast<std::ptrdiff_t>(q.data_row_bytes())) {
+  if (q.data_stride < static_cast<std::ptrdiff_t>(row_bytes)) {
     throw ao::error(where + "data_stride " + std::to_string(q.data_stride) + " is below the " +
-                    std::to_string(q.data_row_bytes()) + " bytes of a row");
+                    std::to_string(row_bytes) + " bytes of a row");
   }
   if (q.scale_rows() > 0) {
     if (q.scales == nullptr) throw ao::error(where + "the quantized view's scales are null");
@@ -149,6 +154,11 @@ void check_quantized_view(const char* op, const quantized_view<F, Const>& q) {
   if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::nvfp4>) {
     if (F::global_scale && q.global_scale == nullptr) throw ao::error(where + "the view's global_scale is null");
   }
+}
+
+template <class F, bool Const>
+void check_quantized_view(const char* op, const quantized_view<F, Const>& q) {
+  check_quantized_view(op, q, q.data_row_bytes());
 }
 
 inline void check_disjoint(const char* op, const std::vector<std::pair<const char*, byte_range>>& buffers) {

@@ -266,28 +266,33 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>> quantize_group(const f
   }
 }
 
-// Dequantizes one group into n values of dtype Out (float by default; ao::bfloat16 or ao::float16 follow torchao's
-// output_dtype, rounding after each operation as it does).
+// The dequantized value of one code of a group with qparams p, in dtype Out (float by default; ao::bfloat16 or
+// ao::float16 follow torchao's output_dtype, rounding after each operation as it does), returned as float.
 template <class F, class Out = float>
-AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>> dequantize_group(const typename F::code_type* AO_RESTRICT codes,
-                                                                            std::size_t n, affine_qparams<F> p,
-                                                                            Out* AO_RESTRICT out) noexcept {
+AO_HOST_DEVICE AO_FORCEINLINE constexpr std::enable_if_t<is_affine_v<F>, float> dequantize_code(
+    float q, affine_qparams<F> p) noexcept {
   namespace d = ao::detail;
   using S = typename F::scale_type;
   using P = d::affine_promote_t<Out, S>;
   const float s = float(p.scale);
+  if constexpr (F::float_zero_point) {
+    const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
+    float v = d::round_to_dtype<Out>(q - mid);
+    v = d::round_to_dtype<Out>(d::round_to_dtype<P>(d::affine_mul(v, s)));
+    return d::round_to_dtype<Out>(d::round_to_dtype<P>(d::affine_add(v, float(p.zero_point))));
+  } else {
+    const float v = d::round_to_dtype<Out>(q - static_cast<float>(p.zero_point));
+    return d::round_to_dtype<Out>(d::round_to_dtype<P>(v * s));
+  }
+}
+
+// Dequantizes one group into n values of dtype Out (dequantize_code for each).
+template <class F, class Out = float>
+AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>> dequantize_group(const typename F::code_type* AO_RESTRICT codes,
+                                                                            std::size_t n, affine_qparams<F> p,
+                                                                            Out* AO_RESTRICT out) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
-    const float q = static_cast<float>(codes[i]);
-    float v = 0.0f;
-    if constexpr (F::float_zero_point) {
-      const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
-      v = d::round_to_dtype<Out>(q - mid);
-      v = d::round_to_dtype<Out>(d::round_to_dtype<P>(d::affine_mul(v, s)));
-      v = d::round_to_dtype<Out>(d::round_to_dtype<P>(d::affine_add(v, float(p.zero_point))));
-    } else {
-      v = d::round_to_dtype<Out>(q - static_cast<float>(p.zero_point));
-      v = d::round_to_dtype<Out>(d::round_to_dtype<P>(v * s));
-    }
+    const float v = dequantize_code<F, Out>(static_cast<float>(codes[i]), p);
     if constexpr (std::is_same_v<Out, float>) {
       out[i] = v;
     } else {
