@@ -3,9 +3,10 @@
 // row / 128x128 block, int8 per row, 4-bit affine group-wise (one code a byte, and nibble-packed through
 // ao::cuda::nibble_packed, signed and tinygemm). Each y[m, n] must lie within the float bound of the kernel's
 // summation (docs/gpu.md): |y - ref| <= gamma_(K+6) * sum |x W| (+ the rounding of the bias add and of a bf16 y).
-// Shapes: M = 1..40 (the 1, 4 and 16-row kernels and M > 16 in passes), N not a multiple of the 8 rows a block
-// covers, K not a multiple of the 512 values a warp reads per step; padded (unaligned) W, x and y strides, which
-// take the kernel's byte-at-a-time path; NaN in x (its row of y must be NaN, and only it); K = 0 (y = bias).
+// Shapes: M = 1..40 (the CUDA-core kernel's 1, 4 and 16-row tiles; at M >= 2 the tensor-core kernel for the
+// formats it takes when rows are aligned; M > 16 in passes), N not a multiple of the 8 rows a block covers, K not a
+// multiple of the 512 values a warp reads per step; padded (unaligned) W, x and y strides, which take the CUDA-core
+// kernel's byte-at-a-time path (and so test it at M >= 2 for every format); NaN in x (its row of y must be NaN, and only it); K = 0 (y = bias).
 // Also the host-side argument checks (each must throw ao::error).
 //
 // Self-contained (no GoogleTest on the GPU machine). Exit 0 when all pass, 77 when no CUDA device is present.

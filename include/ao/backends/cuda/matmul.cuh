@@ -13,11 +13,13 @@
 //   bias  ao::strided_view<const float, 1> of N values, device memory
 //   y     ao::strided_view<Dst, 2>, M x N, device memory, Dst = float or ao::bfloat16 (rounded once, at the end)
 //
-// Method (gemv_kernel.cuh): W is never dequantized in memory; each warp decodes two rows of W in registers, 16
-// bytes per lane per step, and multiplies them with up to 16 rows of x. M > 16 runs the kernel once per 16 rows of
-// x, reading W again each time: correct, but the tensor-core GEMM that prefill needs is not written yet.
-// Accumulation is fp32, one fma per product in a fixed order (gemv_kernel.cuh), within gamma_(K+5) * sum |x W|
-// of the exact sum; results do not depend on the stream or the launch, only on the inputs.
+// Method: W is never dequantized in memory. One row of x (decode): gemv_kernel.cuh, each warp decodes two rows of
+// W in registers, 16 bytes per lane per step, into fp32 fmas in a fixed order (within gamma_(K+5) * sum |x W| of
+// the exact sum). 2..16 rows: skinny_mma_kernel.cuh when the format's values are exact in bf16 up to a per-row
+// factor (MX, NVFP4, FP8 per tensor / row, affine per row) and the rows are 16-byte aligned: W decoded to bf16 in
+// registers and multiplied on the tensor cores (fp32 accumulation in the hardware's order); else gemv_kernel.cuh.
+// M > 16 runs once per 16 rows of x, reading W again each time: correct, but the GEMM that prefill needs is not
+// written yet. Results depend only on the inputs (not on the stream or timing).
 //
 // Checked on the host before anything is launched (ao::error naming the argument and the rule): shapes (x's K,
 // y's M x N, bias's N), strides (no negative stride, last dim contiguous, y's rows disjoint), the quantized view
@@ -34,6 +36,7 @@
 
 #include "ao/backends/cuda/gemv_kernel.cuh"
 #include "ao/backends/cuda/runtime.cuh"
+#include "ao/backends/cuda/skinny_mma_kernel.cuh"
 #include "ao/formats/format_traits.hpp"
 #include "ao/numeric/bfloat16.hpp"
 #include "ao/ops/matmul_checks.hpp"
@@ -106,6 +109,24 @@ void launch_gemv(const ao::bfloat16* x, std::ptrdiff_t x_stride, unsigned m, std
   check_launch("ao::cuda gemv_kernel");
 }
 
+// Whether the tensor-core kernel takes this problem: a format with an exact bf16 decode, K a multiple of its
+// rounds (64 or 128 values), 16-byte aligned rows of W and x, a GPU of compute capability 8.0 or later (mma.sync
+// with bf16), and not under HIP. Else the CUDA-core kernel runs.
+#if !defined(__HIPCC__)
+template <class D>
+bool use_tensor_cores(const ao::bfloat16* x, std::ptrdiff_t x_stride, std::size_t k, const std::uint8_t* data,
+                      std::ptrdiff_t data_stride) {
+  if (k == 0 || k % mma_chunk<D>::round != 0 || !aligned(data, data_stride, 16) || !aligned(x, x_stride * 2, 16)) {
+    return false;
+  }
+  int device = 0, major = 0;
+  check(cudaGetDevice(&device), "ao::cuda::matmul: cudaGetDevice");
+  check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device),
+        "ao::cuda::matmul: cudaDeviceGetAttribute");
+  return major >= 8;
+}
+#endif
+
 template <class W, class Dst>
 void matmul(strided_view<const ao::bfloat16, 2> x, const W& w_in, const strided_view<const float, 1>* bias_in,
             strided_view<Dst, 2> y, cudaStream_t stream) {
@@ -131,7 +152,22 @@ void matmul(strided_view<const ao::bfloat16, 2> x, const W& w_in, const strided_
     const unsigned mt = static_cast<unsigned>(std::min<std::size_t>(16, m - m0));
     const ao::bfloat16* xt = x.data() + static_cast<std::ptrdiff_t>(m0) * x.stride(0);
     void* yt = y.data() + static_cast<std::ptrdiff_t>(m0) * y.stride(0);
-    if (mt == 1) {
+    bool done = false;
+#if !defined(__HIPCC__)
+    if constexpr (mma_chunk<D>::fits) {
+      if (mt > 1 && use_tensor_cores<D>(xt, x.stride(0), k, w.data, w.data_stride)) {
+        const std::size_t blocks = (n + 7) / 8;
+        if (blocks > 0x7FFFFFFFu) throw ao::error(where + "N is too large for one grid");
+        skinny_mma_kernel<D><<<static_cast<unsigned>(blocks), mma_warps * 32, 0, stream>>>(
+            xt, x.stride(0), mt, n, k, w.data, w.data_stride, decoder, bias, yt, y.stride(0), y_bf16);
+        check_launch("ao::cuda skinny_mma_kernel");
+        done = true;
+      }
+    }
+#endif
+    if (done) {
+      // the tensor cores took this tile of x
+    } else if (mt == 1) {
       launch_gemv<D, 1>(xt, x.stride(0), mt, n, k, w.data, w.data_stride, decoder, bias, yt, y.stride(0), y_bf16,
                         stream);
     } else if (mt <= 4) {

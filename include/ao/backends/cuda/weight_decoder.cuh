@@ -10,6 +10,12 @@
 //                         scale and zero point (read from the view's scale / zero point buffers)
 //   float decode(c, p)    W's value for code c (the code's bits, unsigned, in the low bits) under param p
 //
+// and, for the tensor-core kernel (skinny_mma_kernel.cuh), when `mma` is true: W[n, k] = mma_value(c, p) *
+// row_factor(n), where mma_value is exact in bf16 (at most 8 significant bits: an fp4 / fp8 code times a
+// power-of-two or e4m3 block scale, or an integer q - z) and row_factor is the per-row (or per-tensor) fp32
+// factor applied once to each output: the FP8 or affine per-row scale, NVFP4's global scale, else 1.
+//   mma_param mma_load(n, k), float mma_value(c, p), float row_factor(n)
+//
 // Formats: block-scaled (MX: any element, block size and scale rule), NVFP4 single and two level, FP8 with a float
 // scale (per tensor, per row, R x C blocks), affine integers per row or group-wise (one code per byte as ao stores
 // them, or two per byte through ao::cuda::nibble_packed for 4-bit targets).
@@ -117,6 +123,27 @@ struct block_weight_decoder {
       return codec.template multiplier<float>(s);
     }
   }
+  // Tensor cores: the element times its block's scale (2^e for MX, the e4m3 value for NVFP4) is exact in bf16.
+  static constexpr bool mma = fast && ao::detail::exmy_layout<typename element::spec>::M <= 3;
+  using mma_param = float;
+  AO_DEVICE AO_FORCEINLINE mma_param mma_load(std::size_t n, std::size_t k) const {
+    const std::uint8_t s =
+        scales[static_cast<std::ptrdiff_t>(n) * scales_stride + static_cast<std::ptrdiff_t>(k / group)];
+    if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::nvfp4>) {
+      return element_value<float8_e4m3fn>(s);
+    } else {
+      return codec.template multiplier<float>(s);
+    }
+  }
+  AO_DEVICE AO_FORCEINLINE float mma_value(unsigned code, mma_param m) const {
+    return __fmul_rn(element_value<element>(code), m);
+  }
+  AO_DEVICE AO_FORCEINLINE float row_factor(std::size_t) const {
+    if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::nvfp4>) {
+      if constexpr (F::global_scale) return *codec.global_scale;
+    }
+    return 1.0f;
+  }
   AO_DEVICE AO_FORCEINLINE float decode(unsigned code, param m) const {
     if constexpr (fast) {
       return __fmul_rn(element_value<element>(code), m);  // the oracle's value; a NaN's payload may differ
@@ -146,6 +173,12 @@ struct weight_decoder<float8_scaled<E, G, Clamp, A>, false> {
   AO_DEVICE AO_FORCEINLINE float decode(unsigned code, param s) const {
     return __fmul_rn(element_value<E>(code), s);  // the oracle's dequantize_value; a NaN's payload may differ
   }
+  // Tensor cores: per tensor or per row only (the element is exact in bf16; the scale is the row's factor).
+  static constexpr bool mma = group == 0;
+  using mma_param = int;
+  AO_DEVICE AO_FORCEINLINE mma_param mma_load(std::size_t, std::size_t) const { return 0; }
+  AO_DEVICE AO_FORCEINLINE float mma_value(unsigned code, mma_param) const { return element_value<E>(code); }
+  AO_DEVICE AO_FORCEINLINE float row_factor(std::size_t n) const { return scales[granule_index<G>::of(n, 0, scales_stride)]; }
 };
 
 // Affine integers per row or group-wise: the oracle's dequantize_code with the group's scale and zero point, in
@@ -184,6 +217,17 @@ struct weight_decoder<affine<T, M, G, S, Z, Eps>, Nibbles> {
       // a larger one (a hand-made view) gives a value within an ulp of the oracle's.
       return {8388608.0f + offset + static_cast<float>(static_cast<std::int32_t>(z)), s, z};
     }
+  }
+  // Tensor cores: per row with an integer zero point only (q - z is exact in bf16 when |q - z| < 256, which codes
+  // and a zero point in an 8-bit range meet; the scale is the row's factor).
+  static constexpr bool mma = group == 0 && !format::float_zero_point;
+  using mma_param = float;
+  AO_DEVICE AO_FORCEINLINE mma_param mma_load(std::size_t n, std::size_t k) const { return load(n, k).base; }
+  AO_DEVICE AO_FORCEINLINE float mma_value(unsigned code, mma_param base) const {
+    return __fsub_rn(__uint_as_float(0x4B000000u | (code ^ flip)), base);
+  }
+  AO_DEVICE AO_FORCEINLINE float row_factor(std::size_t n) const {
+    return float(scales[granule_index<G>::of(n, 0, scales_stride)]);
   }
   AO_DEVICE AO_FORCEINLINE float decode(unsigned code, const param& p) const {
     const float q_minus = __fsub_rn(__uint_as_float(0x4B000000u | (code ^ flip)), p.base);
