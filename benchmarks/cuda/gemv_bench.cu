@@ -16,16 +16,17 @@
 #include <string>
 #include <vector>
 
+#include "../../tests/cuda/device_check.cuh"
 #include "ao/ao.hpp"
 #include "ao/backends/cuda/matmul.cuh"
-#include "../../tests/cuda/device_check.cuh"
 
 namespace {
 
 constexpr std::size_t kN = 8192, kK = 8192;
 
 __global__ void fill_bytes_kernel(std::uint8_t* p, std::size_t n, std::uint32_t seed) {
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n; i += std::size_t(gridDim.x) * blockDim.x) {
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
+       i += std::size_t(gridDim.x) * blockDim.x) {
     std::uint32_t h = static_cast<std::uint32_t>(i) * 2654435761u + seed;
     h ^= h >> 13;
     h *= 0x5bd1e995u;
@@ -36,7 +37,8 @@ __global__ void fill_bytes_kernel(std::uint8_t* p, std::size_t n, std::uint32_t 
 
 template <class T>
 __global__ void fill_value_kernel(T* p, std::size_t n, T v) {
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n; i += std::size_t(gridDim.x) * blockDim.x) {
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
+       i += std::size_t(gridDim.x) * blockDim.x) {
     p[i] = v;
   }
 }
@@ -45,7 +47,9 @@ FILE* g_json = nullptr;
 std::uint8_t* g_flush = nullptr;
 constexpr std::size_t kFlushBytes = std::size_t(256) << 20;
 
-void flush_l2() { CUDA_CHECK(cudaMemsetAsync(g_flush, static_cast<int>(reinterpret_cast<std::uintptr_t>(g_flush) & 1), kFlushBytes)); }
+void flush_l2() {
+  CUDA_CHECK(cudaMemsetAsync(g_flush, static_cast<int>(reinterpret_cast<std::uintptr_t>(g_flush) & 1), kFlushBytes));
+}
 
 template <class T>
 T* device_array(std::size_t n) {

@@ -6,8 +6,8 @@
 // Shapes: M = 1..40 (the CUDA-core kernel's 1, 4 and 16-row tiles; at M >= 2 the tensor-core kernel for the
 // formats it takes when rows are aligned; M > 16 in passes), N not a multiple of the 8 rows a block covers, K not a
 // multiple of the 512 values a warp reads per step; padded (unaligned) W, x and y strides, which take the CUDA-core
-// kernel's byte-at-a-time path (and so test it at M >= 2 for every format); NaN in x (its row of y must be NaN, and only it); K = 0 (y = bias).
-// Also the host-side argument checks (each must throw ao::error).
+// kernel's byte-at-a-time path (and so test it at M >= 2 for every format); NaN in x (its row of y must be NaN, and
+// only it); K = 0 (y = bias). Also the host-side argument checks (each must throw ao::error).
 //
 // Self-contained (no GoogleTest on the GPU machine). Exit 0 when all pass, 77 when no CUDA device is present.
 #include <cuda_runtime.h>
@@ -48,9 +48,9 @@ template <class F, bool Packed, class Dst>
 void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, std::uint32_t seed) {
   using traits = ao::format_traits<F>;
   using S = ao::scale_storage_t<F>;
-  std::string what = std::string(ao::display_name<F>()) + (Packed ? " nibble-packed" : "") + " ->" +
-                     dtype_name<Dst>() + " " + std::to_string(s.m) + "x" + std::to_string(s.n) + "x" +
-                     std::to_string(s.k) + (pad ? " pad" + std::to_string(pad) : "") + (with_bias ? " bias" : "") +
+  std::string what = std::string(ao::display_name<F>()) + (Packed ? " nibble-packed" : "") + " ->" + dtype_name<Dst>() +
+                     " " + std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
+                     (pad ? " pad" + std::to_string(pad) : "") + (with_bias ? " bias" : "") +
                      (nan_row != SIZE_MAX ? " nan-row" : "");
   if (const char* filter = std::getenv("AO_TEST_FILTER"); filter != nullptr && what.find(filter) == std::string::npos) {
     return;
@@ -68,7 +68,8 @@ void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, s
   const ao::strided_view<const float, 2> w_view(w_values.data(), {s.n, s.k}, {static_cast<std::ptrdiff_t>(s.k), 1});
   const ao::quantized_tensor<F> wq = ao::quantize<F>(w_view, ao::backend::scalar{});
   std::vector<float> w_ref(s.n * s.k);
-  ao::dequantize(wq.cview(), ao::strided_view<float, 2>(w_ref.data(), {s.n, s.k}, {static_cast<std::ptrdiff_t>(s.k), 1}),
+  ao::dequantize(wq.cview(),
+                 ao::strided_view<float, 2>(w_ref.data(), {s.n, s.k}, {static_cast<std::ptrdiff_t>(s.k), 1}),
                  ao::backend::scalar{});
   // x: bf16 Gaussian, rows padded.
   const std::size_t x_stride = s.k + pad;
@@ -91,8 +92,7 @@ void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, s
       std::memcpy(data.data() + r * data_stride, src, row_bytes);
     }
   }
-  device_buffer d_data(data.size(), pad ? 1 : 0), d_scales(wq.scales().size() * sizeof(S) + 4),
-      d_global(sizeof(float));
+  device_buffer d_data(data.size(), pad ? 1 : 0), d_scales(wq.scales().size() * sizeof(S) + 4), d_global(sizeof(float));
   d_data.upload(data.data(), data.size());
   d_scales.upload(wq.scales().data(), wq.scales().size() * sizeof(S));
   ao::const_quantized_view<F> w = wq.cview();
@@ -115,7 +115,8 @@ void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, s
   d_bias.upload(bias.data(), bias.size() * sizeof(float));
   const std::size_t y_stride = s.n + pad;
   device_buffer d_y(s.m * y_stride * sizeof(Dst), pad ? sizeof(Dst) : 0);
-  const ao::strided_view<const bf16, 2> xv(d_x.as<const bf16>(), {s.m, s.k}, {static_cast<std::ptrdiff_t>(x_stride), 1});
+  const ao::strided_view<const bf16, 2> xv(d_x.as<const bf16>(), {s.m, s.k},
+                                           {static_cast<std::ptrdiff_t>(x_stride), 1});
   const ao::strided_view<Dst, 2> yv(d_y.as<Dst>(), {s.m, s.n}, {static_cast<std::ptrdiff_t>(y_stride), 1});
   const ao::strided_view<const float, 1> bv(d_bias.as<const float>(), {s.n}, {1});
   auto run = [&](const auto& weights) {
@@ -177,9 +178,11 @@ template <class F, bool Packed = false>
 void check_format(std::uint32_t seed) {
   using traits = ao::format_traits<F>;
   // N rounded up to the format's row tiles (128 for 128x128 FP8 blocks).
-  auto rows = [](std::size_t n) { return (n + traits::row_multiple - 1) / traits::row_multiple * traits::row_multiple; };
-  const shape shapes[] = {{1, rows(1), 128},   {1, rows(13), 1152}, {2, rows(37), 384},  {4, rows(64), 4096},
-                          {5, rows(9), 640},   {16, rows(70), 1024}, {17, rows(8), 256}, {40, rows(3), 128}};
+  auto rows = [](std::size_t n) {
+    return (n + traits::row_multiple - 1) / traits::row_multiple * traits::row_multiple;
+  };
+  const shape shapes[] = {{1, rows(1), 128}, {1, rows(13), 1152},  {2, rows(37), 384}, {4, rows(64), 4096},
+                          {5, rows(9), 640}, {16, rows(70), 1024}, {17, rows(8), 256}, {40, rows(3), 128}};
   for (const shape& s : shapes) check_case<F, Packed, float>(s, 0, false, SIZE_MAX, seed++);
   check_case<F, Packed, bf16>({3, rows(21), 512}, 0, true, SIZE_MAX, seed++);
   check_case<F, Packed, bf16>({1, rows(256), 2048}, 0, false, SIZE_MAX, seed++);
@@ -237,7 +240,8 @@ void check_errors() {
   ao::const_quantized_view<G> g = gq.cview();
   g.data = d_data.as<const std::uint8_t>();
   g.data_stride = 31;  // a packed row is 32 bytes
-  expect_error("nibble-packed W's data_stride below K / 2", [&] { ao::cuda::matmul(x, ao::cuda::nibble_packed<G>{g}, y); });
+  expect_error("nibble-packed W's data_stride below K / 2",
+               [&] { ao::cuda::matmul(x, ao::cuda::nibble_packed<G>{g}, y); });
 }
 
 }  // namespace

@@ -37,16 +37,16 @@ const float* check_matmul_arguments(const char* op, const std::string& where, co
                     " but x @ W^T is " + std::to_string(m) + " x " + std::to_string(n) + " (M x N)");
   }
   if (m > 1 && n > 0 && y.stride(0) < static_cast<std::ptrdiff_t>(n)) {
-    throw ao::error(where + "y's rows overlap: its row stride " + std::to_string(y.stride(0)) + " is below N = " +
-                    std::to_string(n));
+    throw ao::error(where + "y's rows overlap: its row stride " + std::to_string(y.stride(0)) +
+                    " is below N = " + std::to_string(n));
   }
   std::vector<std::pair<std::string, byte_range>> inputs = std::move(w_buffers);
   inputs.push_back({"x", range_of_view(x)});
   if (bias != nullptr) {
     check_strides(op, "bias", *bias);
     if (bias->extent(0) != n) {
-      throw ao::error(where + "bias has " + std::to_string(bias->extent(0)) + " values but W has N = " +
-                      std::to_string(n) + " rows");
+      throw ao::error(where + "bias has " + std::to_string(bias->extent(0)) +
+                      " values but W has N = " + std::to_string(n) + " rows");
     }
     inputs.push_back({"bias", range_of_view(*bias)});
   }

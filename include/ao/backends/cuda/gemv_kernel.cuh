@@ -28,7 +28,7 @@
 
 namespace ao::cuda::detail {
 
-constexpr unsigned gemv_threads = 128;   // 4 warps per block
+constexpr unsigned gemv_threads = 128;  // 4 warps per block
 constexpr unsigned gemv_rows_per_warp = 2;
 
 // Codes per chunk and per param lookup (a group, or the whole chunk when a group spans several chunks).
@@ -76,12 +76,11 @@ template <class D, int MT, int LB>
 __global__ void __launch_bounds__(gemv_threads)
     gemv_kernel(const ao::bfloat16* AO_RESTRICT x, std::ptrdiff_t x_stride, unsigned m, std::size_t n, std::size_t k,
                 const std::uint8_t* AO_RESTRICT data, std::ptrdiff_t data_stride, D decoder,
-                const float* AO_RESTRICT bias, void* AO_RESTRICT y, std::ptrdiff_t y_stride, bool y_bf16,
-                bool wide_x) {
+                const float* AO_RESTRICT bias, void* AO_RESTRICT y, std::ptrdiff_t y_stride, bool y_bf16, bool wide_x) {
   constexpr int R = gemv_rows_per_warp, V = gemv_chunk<D, LB>::values, RUN = gemv_chunk<D, LB>::run;
-  constexpr int U = LB == 16 ? 4 : 8;        // chunks in flight per row and lane
+  constexpr int U = LB == 16 ? 4 : 8;          // chunks in flight per row and lane
   constexpr int WORDS = LB >= 4 ? LB / 4 : 1;  // of a chunk's codes
-  constexpr int S = V < 8 ? V : 8;           // values per slice: x is loaded and multiplied 8 values at a time
+  constexpr int S = V < 8 ? V : 8;             // values per slice: x is loaded and multiplied 8 values at a time
   constexpr int E = D::codes_per_byte;
   static_assert(gemv_chunk<D, LB>::fits, "gemv_kernel: this chunk width does not divide the format's groups");
   const unsigned lane = threadIdx.x % 32u;

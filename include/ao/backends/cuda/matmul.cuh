@@ -26,8 +26,8 @@
 // (format shape, pointers, strides), and that y overlaps no input. Asynchronous: returns once enqueued.
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -140,8 +140,7 @@ void matmul(strided_view<const ao::bfloat16, 2> x, const W& w_in, const strided_
   const std::size_t row_bytes = weights::check(where, w);
   ao::detail::check_quantized_view(op, w, row_bytes);
   const float* bias = ao::detail::check_matmul_arguments(op, where, x, w.rows, w.cols,
-                                                         ao::detail::weight_buffers(w, row_bytes), bias_in,
-                                                         y);
+                                                         ao::detail::weight_buffers(w, row_bytes), bias_in, y);
   const std::size_t m = x.extent(0), n = w.rows, k = w.cols;
   if (m == 0 || n == 0) return;
   const auto decoder = weight_decoder_of<F, weights::nibbles>(w);

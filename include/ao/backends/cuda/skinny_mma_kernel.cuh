@@ -65,7 +65,7 @@ __global__ void __launch_bounds__(mma_warps * 32)
                       const float* AO_RESTRICT bias, void* AO_RESTRICT y, std::ptrdiff_t y_stride, bool y_bf16) {
   constexpr int V = mma_chunk<D>::values, ROUND = mma_chunk<D>::round, RUN = mma_chunk<D>::run;
   constexpr int E = D::codes_per_byte, PARAMS = V / RUN, XW = V / 2;  // x words per row and round
-  constexpr int U = E == 2 ? 2 : 4;                                        // rounds in flight per warp
+  constexpr int U = E == 2 ? 2 : 4;                                   // rounds in flight per warp
   static_assert(mma_chunk<D>::fits, "skinny_mma_kernel: a format without the tensor-core decode");
   const unsigned warp = threadIdx.x / 32u, lane = threadIdx.x % 32u, g = lane / 4u, t = lane % 4u;
   const std::size_t n0 = static_cast<std::size_t>(blockIdx.x) * 8;
@@ -104,7 +104,8 @@ __global__ void __launch_bounds__(mma_warps * 32)
       for (int j = 0; j < V / 4; ++j) {
         float w[4];
         AO_UNROLL
-        for (int v = 0; v < 4; ++v) w[v] = decoder.mma_value(code_of<E>(words[u], 4 * j + v), params[u][(4 * j + v) / RUN]);
+        for (int v = 0; v < 4; ++v)
+          w[v] = decoder.mma_value(code_of<E>(words[u], 4 * j + v), params[u][(4 * j + v) / RUN]);
         const std::uint32_t a[4] = {xa[u][2 * j], xb[u][2 * j], xa[u][2 * j + 1], xb[u][2 * j + 1]};
         mma_bf16_16816(d, a, pack_exact_bf16(w[0], w[1]), pack_exact_bf16(w[2], w[3]));
       }

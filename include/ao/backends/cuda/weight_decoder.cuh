@@ -82,8 +82,8 @@ AO_DEVICE AO_FORCEINLINE float element_value(std::uint32_t code) {
     if (magnitude == magnitude_mask) v = __uint_as_float(sign | 0x7FC00000u);
   } else if constexpr (L::nan == ao::nan_encoding::ieee) {
     if ((magnitude >> L::M) == static_cast<std::uint32_t>(L::field_all_ones)) {
-      v = __uint_as_float(sign | ((magnitude & static_cast<std::uint32_t>(L::mantissa_mask)) != 0 ? 0x7FC00000u
-                                                                                                   : 0x7F800000u));
+      v = __uint_as_float(
+          sign | ((magnitude & static_cast<std::uint32_t>(L::mantissa_mask)) != 0 ? 0x7FC00000u : 0x7F800000u));
     }
   } else if constexpr (L::nan == ao::nan_encoding::negative_zero) {
     if (code == static_cast<std::uint32_t>(L::sign_mask)) v = __uint_as_float(0x7FC00000u);
@@ -178,7 +178,9 @@ struct weight_decoder<float8_scaled<E, G, Clamp, A>, false> {
   using mma_param = int;
   AO_DEVICE AO_FORCEINLINE mma_param mma_load(std::size_t, std::size_t) const { return 0; }
   AO_DEVICE AO_FORCEINLINE float mma_value(unsigned code, mma_param) const { return element_value<E>(code); }
-  AO_DEVICE AO_FORCEINLINE float row_factor(std::size_t n) const { return scales[granule_index<G>::of(n, 0, scales_stride)]; }
+  AO_DEVICE AO_FORCEINLINE float row_factor(std::size_t n) const {
+    return scales[granule_index<G>::of(n, 0, scales_stride)];
+  }
 };
 
 // Affine integers per row or group-wise: the oracle's dequantize_code with the group's scale and zero point, in
