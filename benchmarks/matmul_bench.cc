@@ -9,6 +9,10 @@
 //   roofline/<format>/<t>t              a streaming read (a sum of 64-bit words) of the same copies, the same bytes:
 //                                       the same-run bandwidth the GEMV divides by.
 //   gemm/<format>/M512/<t>t/highway     M = 512 (prefill), one copy of W; counter GFLOP/s = 2 M N K per call.
+//   dynamic_gemv/<W>/M<m>/<t>t/<backend>  ao::matmul_dynamic<int8_symmetric_per_row> (x quantized per call, then
+//                                       int8 x int8 dot products: VNNI where the CPU has it), W cycled as for gemv;
+//                                       bytes_per_second: W's bytes per call (compare with roofline/<W>).
+//   dynamic_gemm/<W>/M512/<t>t/highway  the same at M = 512, one copy of W; counter GOP/s = 2 M N K per call.
 // <t>t: 1 or 2 threads (ao::thread_pool through the executor; the roofline splits the bytes in 2).
 #include <benchmark/benchmark.h>
 
@@ -22,6 +26,7 @@
 
 #include "ao/executor.hpp"
 #include "ao/formats/registry.hpp"
+#include "ao/ops/integer_matmul.hpp"
 #include "ao/ops/matmul.hpp"
 #include "ao/ops/quantize.hpp"
 #include "ao/tensor.hpp"
@@ -129,6 +134,52 @@ void gemm(benchmark::State& state, int threads) {
                                                  benchmark::Counter::kIsRate);
 }
 
+// ao::matmul_dynamic with per-token int8 activations (torchao's Int8DynamicActivationInt8Weight).
+template <class F, class Backend>
+void dynamic_gemv(benchmark::State& state, std::size_t m, int threads) {
+  const auto w = weight_copies<F>(m >= 512 ? 0 : kCycleBytes);
+  const std::vector<float> x = normal_values(m * kK, 2);
+  std::vector<float> y(m * kN);
+  const ao::strided_view<const float, 2> xv(x.data(), {m, kK});
+  const ao::strided_view<float, 2> yv(y.data(), {m, kN});
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (threads == 1) {
+      ao::matmul_dynamic<ao::int8_symmetric_per_row>(xv, w[i], yv, Backend{});
+    } else {
+      ao::matmul_dynamic<ao::int8_symmetric_per_row>(xv, w[i], yv, Backend{}, pool());
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+    i = (i + 1) % w.size();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w[0].bytes()));
+  state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * m * kN * kK * 1e-9,
+                                               benchmark::Counter::kIsRate);
+}
+
+template <class F>
+void register_dynamic() {
+  const std::string name = ao::name<F>();
+  for (int t : {1, 2}) {
+    const std::string ts = "/" + std::to_string(t) + "t";
+    for (std::size_t m : {1, 8}) {
+      benchmark::RegisterBenchmark(("dynamic_gemv/" + name + "/M" + std::to_string(m) + ts + "/highway").c_str(),
+                                   [m, t](benchmark::State& s) { dynamic_gemv<F, ao::backend::highway>(s, m, t); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+    benchmark::RegisterBenchmark(("dynamic_gemm/" + name + "/M512" + ts + "/highway").c_str(),
+                                 [t](benchmark::State& s) { dynamic_gemv<F, ao::backend::highway>(s, 512, t); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::RegisterBenchmark(("dynamic_gemv/" + name + "/M1/1t/scalar").c_str(),
+                               [](benchmark::State& s) { dynamic_gemv<F, ao::backend::scalar>(s, 1, 1); })
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
 template <class F>
 void register_format() {
   const std::string name = ao::name<F>();
@@ -173,6 +224,7 @@ int main(int argc, char** argv) {
   register_format<ao::nvfp4>();
   register_gemm<ao::int4_symmetric_group32>();
   register_gemm<ao::mxfp4>();
+  register_dynamic<ao::int8_symmetric_per_row>();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

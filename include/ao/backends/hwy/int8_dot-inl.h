@@ -18,7 +18,9 @@
 // int8 dot product): vpdpbusd multiplies 64 unsigned by 64 signed bytes, adding groups of 4 into int32 lanes.
 // The unsigned operand is w when w is unsigned, x when x is unsigned and w signed; when both are signed, w + 128
 // (w ^ 0x80) is the unsigned operand and 128 * x_sums[m] is subtracted at the end. Both unsigned: the generic
-// loop. The w tail is a masked (zeroing) load, so w is never read past k.
+// loop. The w tail is a masked (zeroing) load, so w is never read past k. One x row (GEMV) or four (rows past
+// x_rows repeat the last, results dropped) by four w rows, so that the accumulators stay in registers; with one x
+// row, the next call's w rows (t.w_next, a hint) are prefetched as the current ones stream.
 
 // ---- Once-only part: the task (no Highway types) ----
 #ifndef AO_BACKENDS_HWY_INT8_DOT_INL_H_ONCE_
@@ -46,6 +48,7 @@ struct int8_dot_task {
   std::int32_t* dots;          // x_rows x w_rows results, written
   std::ptrdiff_t dots_stride;  // elements
   std::int32_t* w_sums;        // w_rows sums of w's codes, or null
+  const std::uint8_t* w_next;  // the next call's w rows (same stride), to prefetch; or null
 };
 
 }  // namespace ao::highway
@@ -66,6 +69,8 @@ struct int8_dot_task {
 #if (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL) && defined(__GNUC__) && HWY_ARCH_X86_64
 #include <immintrin.h>
 #define AO_INT8_DOT_VNNI 1
+#undef AO_INT8_DOT_VNNI_ATTR
+#define AO_INT8_DOT_VNNI_ATTR __attribute__((target("avx512f,avx512bw,avx512vnni")))
 #else
 #define AO_INT8_DOT_VNNI 0
 #endif
@@ -135,62 +140,94 @@ HWY_INLINE void Int8DotGeneric(const int8_dot_task& t) {
 }
 
 #if AO_INT8_DOT_VNNI
-// vpdpbusd over 64-byte steps; X, W: the row counts (1..4), so that the accumulators stay in registers.
-template <std::size_t X, std::size_t W>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline void Int8DotVnniRows(const int8_dot_task& t) {
-  // Which operand is unsigned: w (w unsigned, or both signed with w ^ 0x80), else x (x unsigned, w signed).
-  const bool w_first = !t.w_signed || t.x_signed;
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(t.w_signed && t.x_signed ? 0x80 : 0x00));
+// vpdpbusd over 64-byte steps, X x rows by 4 w rows (X = 1 or 4; rows past x_rows or w_rows repeat the last real
+// one, and their results are dropped), everything a compile-time choice so that the 4 X + 4 accumulators stay in
+// registers. kXFirst: x is the unsigned operand (x unsigned, w signed); else w is, flipped by ^ 0x80 when kFlip
+// (both signed). kWSum: also the sums of w.
+template <std::size_t X, bool kXFirst, bool kFlip, bool kWSum>
+AO_INT8_DOT_VNNI_ATTR inline void Int8DotVnniRows(const int8_dot_task& t) {
+  constexpr std::size_t W = int8_dot_task::kMaxRows;
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m512i ones = _mm512_set1_epi8(1);
+  const std::uint8_t* xr[X];
+  const std::uint8_t* wr[W];
+  for (std::size_t m = 0; m < X; ++m)
+    xr[m] = t.x + static_cast<std::ptrdiff_t>(m < t.x_rows ? m : t.x_rows - 1) * t.x_stride;
+  for (std::size_t j = 0; j < W; ++j)
+    wr[j] = t.w + static_cast<std::ptrdiff_t>(j < t.w_rows ? j : t.w_rows - 1) * t.w_stride;
   __m512i acc[X][W];
   __m512i wsum[W];
   for (std::size_t j = 0; j < W; ++j) {
     wsum[j] = _mm512_setzero_si512();
     for (std::size_t m = 0; m < X; ++m) acc[m][j] = _mm512_setzero_si512();
   }
-  const bool want_wsum = t.w_sums != nullptr;
+  // One loop for the whole vectors and the tail (a lambda or a second loop makes g++ move the accumulators
+  // through memory).
   for (std::size_t k = 0; k < t.k; k += 64) {
-    const std::size_t n = t.k - k < 64 ? t.k - k : 64;
-    const __mmask64 mask = n == 64 ? ~__mmask64{0} : ((__mmask64{1} << n) - 1);
+    const __mmask64 mask = k + 64 <= t.k ? ~__mmask64{0} : (__mmask64{1} << (t.k - k)) - 1;
     __m512i xv[X];
-    for (std::size_t m = 0; m < X; ++m) xv[m] = _mm512_loadu_si512(t.x + m * t.x_stride + k);
+#pragma GCC unroll 4
+    for (std::size_t m = 0; m < X; ++m) xv[m] = _mm512_loadu_si512(xr[m] + k);
+#pragma GCC unroll 4
     for (std::size_t j = 0; j < W; ++j) {
-      const __m512i raw = _mm512_maskz_loadu_epi8(mask, t.w + j * t.w_stride + k);
-      if (w_first) {
-        // Masked-off bytes are 0 (or 0x80 after the flip, against x's zero padding: no contribution).
-        const __m512i wv = _mm512_xor_si512(raw, flip);
-        for (std::size_t m = 0; m < X; ++m) acc[m][j] = _mm512_dpbusd_epi32(acc[m][j], wv, xv[m]);
-      } else {
-        for (std::size_t m = 0; m < X; ++m) acc[m][j] = _mm512_dpbusd_epi32(acc[m][j], xv[m], raw);
+      const __m512i raw = _mm512_maskz_loadu_epi8(mask, wr[j] + k);
+      if constexpr (X == 1) {
+        // GEMV: W streams from memory; ask for the next tile's bytes at the same offset.
+        if (t.w_next != nullptr) {
+          _mm_prefetch(reinterpret_cast<const char*>(t.w_next + static_cast<std::ptrdiff_t>(j) * t.w_stride + k),
+                       _MM_HINT_T0);
+        }
       }
-      if (want_wsum) {
-        // sum of w: unsigned w against ones; signed w as (ones against w).
-        wsum[j] = t.w_signed ? _mm512_dpbusd_epi32(wsum[j], ones, raw) : _mm512_dpbusd_epi32(wsum[j], raw, ones);
+      if constexpr (kXFirst) {
+#pragma GCC unroll 4
+        for (std::size_t m = 0; m < X; ++m) acc[m][j] = _mm512_dpbusd_epi32(acc[m][j], xv[m], raw);
+      } else {
+        // Masked-off bytes are 0 (0x80 after the flip, against x's zero padding: no contribution).
+        const __m512i wv = kFlip ? _mm512_xor_si512(raw, flip) : raw;
+#pragma GCC unroll 4
+        for (std::size_t m = 0; m < X; ++m) acc[m][j] = _mm512_dpbusd_epi32(acc[m][j], wv, xv[m]);
+      }
+      if constexpr (kWSum) {
+        // signed w: ones (unsigned) against w; unsigned w: w against ones (signed).
+        wsum[j] = kXFirst || kFlip ? _mm512_dpbusd_epi32(wsum[j], ones, raw) : _mm512_dpbusd_epi32(wsum[j], raw, ones);
       }
     }
   }
-  const bool both_signed = t.w_signed && t.x_signed;
-  for (std::size_t j = 0; j < W; ++j) {
-    for (std::size_t m = 0; m < X; ++m) {
-      std::int32_t s = _mm512_reduce_add_epi32(acc[m][j]);
-      if (both_signed) s -= 128 * t.x_sums[m];
-      t.dots[static_cast<std::ptrdiff_t>(m) * t.dots_stride + static_cast<std::ptrdiff_t>(j)] = s;
+  // Every accumulator reduced with compile-time indices (runtime ones would keep the accumulators in memory).
+  std::int32_t sums[X][W], w_totals[W];
+#pragma GCC unroll 4
+  for (std::size_t m = 0; m < X; ++m) {
+#pragma GCC unroll 4
+    for (std::size_t j = 0; j < W; ++j) sums[m][j] = _mm512_reduce_add_epi32(acc[m][j]);
+  }
+#pragma GCC unroll 4
+  for (std::size_t j = 0; j < W; ++j) w_totals[j] = kWSum ? _mm512_reduce_add_epi32(wsum[j]) : 0;
+  for (std::size_t j = 0; j < t.w_rows; ++j) {
+    for (std::size_t m = 0; m < t.x_rows; ++m) {
+      t.dots[static_cast<std::ptrdiff_t>(m) * t.dots_stride + static_cast<std::ptrdiff_t>(j)] =
+          kFlip ? sums[m][j] - 128 * t.x_sums[m] : sums[m][j];
     }
-    if (want_wsum) t.w_sums[j] = _mm512_reduce_add_epi32(wsum[j]);
+    if (kWSum) t.w_sums[j] = w_totals[j];
+  }
+}
+
+template <std::size_t X, bool kXFirst, bool kFlip>
+inline void Int8DotVnniSums(const int8_dot_task& t) {
+  if (t.w_sums != nullptr) {
+    Int8DotVnniRows<X, kXFirst, kFlip, true>(t);
+  } else {
+    Int8DotVnniRows<X, kXFirst, kFlip, false>(t);
   }
 }
 
 template <std::size_t X>
 inline void Int8DotVnniX(const int8_dot_task& t) {
-  switch (t.w_rows) {
-    case 1:
-      return Int8DotVnniRows<X, 1>(t);
-    case 2:
-      return Int8DotVnniRows<X, 2>(t);
-    case 3:
-      return Int8DotVnniRows<X, 3>(t);
-    default:
-      return Int8DotVnniRows<X, 4>(t);
+  if (!t.x_signed) {
+    Int8DotVnniSums<X, true, false>(t);  // x unsigned, w signed
+  } else if (t.w_signed) {
+    Int8DotVnniSums<X, false, true>(t);  // both signed: w ^ 0x80
+  } else {
+    Int8DotVnniSums<X, false, false>(t);  // w unsigned, x signed
   }
 }
 
