@@ -59,9 +59,10 @@ std::vector<ao::quantized_tensor<F>> weight_copies(std::size_t bytes) {
   return std::vector<ao::quantized_tensor<F>>(copies, q);
 }
 
-template <class F, class Backend>
-void gemv(benchmark::State& state, std::size_t m, int threads) {
-  const auto w = weight_copies<F>(kCycleBytes);
+// Times call(x, w, y, extra options...) over copies of W (one copy when m >= 512), with or without the pool.
+template <class F, class Call>
+void time_matmul(benchmark::State& state, std::size_t m, int threads, Call call) {
+  const auto w = weight_copies<F>(m >= 512 ? 0 : kCycleBytes);
   const std::vector<float> x = normal_values(m * kK, 2);
   std::vector<float> y(m * kN);
   const ao::strided_view<const float, 2> xv(x.data(), {m, kK});
@@ -69,9 +70,9 @@ void gemv(benchmark::State& state, std::size_t m, int threads) {
   std::size_t i = 0;
   for (auto _ : state) {
     if (threads == 1) {
-      ao::matmul(xv, w[i], yv, Backend{});
+      call(xv, w[i], yv);
     } else {
-      ao::matmul(xv, w[i], yv, Backend{}, pool());
+      call(xv, w[i], yv, pool());
     }
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
@@ -79,6 +80,12 @@ void gemv(benchmark::State& state, std::size_t m, int threads) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w[0].bytes()));
   state.counters["copies"] = static_cast<double>(w.size());
+}
+
+template <class F, class Backend>
+void gemv(benchmark::State& state, std::size_t m, int threads) {
+  time_matmul<F>(state, m, threads,
+                 [](auto x, const auto& w, auto y, auto&... ex) { ao::matmul(x, w, y, Backend{}, ex...); });
 }
 
 using ao_bench::read_words;
@@ -116,20 +123,7 @@ void roofline(benchmark::State& state, int threads) {
 template <class F>
 void gemm(benchmark::State& state, int threads) {
   constexpr std::size_t kM = 512;
-  const auto w = weight_copies<F>(0);
-  const std::vector<float> x = normal_values(kM * kK, 3);
-  std::vector<float> y(kM * kN);
-  const ao::strided_view<const float, 2> xv(x.data(), {kM, kK});
-  const ao::strided_view<float, 2> yv(y.data(), {kM, kN});
-  for (auto _ : state) {
-    if (threads == 1) {
-      ao::matmul(xv, w[0], yv);
-    } else {
-      ao::matmul(xv, w[0], yv, pool());
-    }
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-  }
+  time_matmul<F>(state, kM, threads, [](auto x, const auto& w, auto y, auto&... ex) { ao::matmul(x, w, y, ex...); });
   state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * kM * kN * kK * 1e-9,
                                                  benchmark::Counter::kIsRate);
 }
@@ -137,23 +131,9 @@ void gemm(benchmark::State& state, int threads) {
 // ao::matmul_dynamic with per-token int8 activations (torchao's Int8DynamicActivationInt8Weight).
 template <class F, class Backend>
 void dynamic_gemv(benchmark::State& state, std::size_t m, int threads) {
-  const auto w = weight_copies<F>(m >= 512 ? 0 : kCycleBytes);
-  const std::vector<float> x = normal_values(m * kK, 2);
-  std::vector<float> y(m * kN);
-  const ao::strided_view<const float, 2> xv(x.data(), {m, kK});
-  const ao::strided_view<float, 2> yv(y.data(), {m, kN});
-  std::size_t i = 0;
-  for (auto _ : state) {
-    if (threads == 1) {
-      ao::matmul_dynamic<ao::int8_symmetric_per_row>(xv, w[i], yv, Backend{});
-    } else {
-      ao::matmul_dynamic<ao::int8_symmetric_per_row>(xv, w[i], yv, Backend{}, pool());
-    }
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    i = (i + 1) % w.size();
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w[0].bytes()));
+  time_matmul<F>(state, m, threads, [](auto x, const auto& w, auto y, auto&... ex) {
+    ao::matmul_dynamic<ao::int8_symmetric_per_row>(x, w, y, Backend{}, ex...);
+  });
   state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * m * kN * kK * 1e-9,
                                                benchmark::Counter::kIsRate);
 }

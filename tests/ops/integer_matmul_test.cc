@@ -321,7 +321,11 @@ TEST(IntegerMatmul, ArgumentErrors) {
   bad.scales = nullptr;
   expect_error([&] { ao::matmul(bad, w.view, ao::strided_view<float, 2>(y.data(), {2, 3})); }, {"scales"});
   auto padded = ao::quantized_tensor<int8_sym>::allocate({2, 3, 4});
-  expect_error([&] { ao::matmul(padded, w.view, ao::strided_view<float, 2>(y.data(), {2, 3})); }, {"2-D"});
+  expect_error(
+      [&] {
+        ao::matmul(padded, w.view, ao::strided_view<float, 2>(y.data(), {2, 3}));
+      },
+      {"x must be a 2-D (M x K) tensor"});
 }
 
 }  // namespace

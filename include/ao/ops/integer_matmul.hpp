@@ -227,21 +227,6 @@ void integer_matmul_run(backend::highway, const integer_matmul_problem<A, W, Dst
   });
 }
 
-// The x argument as a read-only view: a view as it is; a tensor must be 2-D and unpadded.
-template <class F, bool Const>
-const_quantized_view<F> integer_matmul_x(const quantized_view<F, Const>& x) {
-  return x;
-}
-template <class F>
-const_quantized_view<F> integer_matmul_x(const quantized_tensor<F>& x) {
-  const std::string where = std::string("ao::matmul<") + format_name<F>() + ">: ";
-  if (x.shape().size() != 2 || x.logical_cols() != x.stored_cols()) {
-    throw ao::error(where + "a quantized x must be a 2-D (M x K), unpadded tensor; its shape is " +
-                    shape_string(x.shape()));
-  }
-  return x.cview();
-}
-
 template <class XIn, class WIn, class DstT, class... Options>
 void integer_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const float, 1>* bias_in,
                     strided_view<DstT, 2> y, Options&... options) {
@@ -252,7 +237,7 @@ void integer_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const f
   using Backend = typename backend_of<backend::highway, Options...>::type;
   sequential_executor sequential;
   auto& ex = executor_of(sequential, options...);
-  const auto x = integer_matmul_x(x_in);
+  const auto x = matmul_operand("x", "M x K", x_in);
   const auto w = matmul_weights(w_in);
   using A = typename decltype(x)::format;
   using W = typename decltype(w)::format;

@@ -64,22 +64,28 @@
 namespace ao {
 namespace detail {
 
-// The weight argument as a read-only view: a view as it is; a tensor must be 2-D and unpadded.
+// A quantized matmul operand as a read-only view: a view as it is; a tensor must be 2-D and unpadded. `who` names
+// it in errors ("W", rows x cols called "N x K"; or "x", "M x K").
 template <class F, bool Const>
-const_quantized_view<F> matmul_weights(const quantized_view<F, Const>& w) {
-  return w;
+const_quantized_view<F> matmul_operand(const char*, const char*, const quantized_view<F, Const>& q) {
+  return q;
 }
 template <class F>
-const_quantized_view<F> matmul_weights(const quantized_tensor<F>& w) {
+const_quantized_view<F> matmul_operand(const char* who, const char* dims, const quantized_tensor<F>& q) {
   const std::string where = std::string("ao::matmul<") + format_name<F>() + ">: ";
-  if (w.shape().size() != 2) {
-    throw ao::error(where + "W must be a 2-D (N x K) tensor, its shape is " + shape_string(w.shape()));
+  if (q.shape().size() != 2) {
+    throw ao::error(where + who + " must be a 2-D (" + dims + ") tensor, its shape is " + shape_string(q.shape()));
   }
-  if (w.logical_cols() != w.stored_cols()) {
-    throw ao::error(where + "W is padded (K = " + std::to_string(w.logical_cols()) + " values stored as " +
-                    std::to_string(w.stored_cols()) + "); matmul needs an unpadded W (K a multiple of the block)");
+  if (q.logical_cols() != q.stored_cols()) {
+    throw ao::error(where + who + " is padded (K = " + std::to_string(q.logical_cols()) + " values stored as " +
+                    std::to_string(q.stored_cols()) + "); matmul needs an unpadded " + who +
+                    " (K a multiple of the block)");
   }
-  return w.cview();
+  return q.cview();
+}
+template <class W>
+const_quantized_view<typename W::format> matmul_weights(const W& w) {
+  return matmul_operand("W", "N x K", w);
 }
 template <class W>
 inline constexpr bool is_matmul_weights_v = is_quantized_view_v<W>;
@@ -349,8 +355,8 @@ void matmul(strided_view<SrcT, 2> x_in, const W& w_in, const strided_view<const 
   const char* op = "ao::matmul";
   const std::string where = std::string(op) + "<" + format_name<F>() + ">: ";
   check_quantized_view(op, w);
-  const float* bias = check_matmul_arguments(op, where, x, w.rows, w.cols, weight_buffers(w, w.data_row_bytes()),
-                                             bias_in, y);
+  const float* bias =
+      check_matmul_arguments(op, where, x, w.rows, w.cols, weight_buffers(w, w.data_row_bytes()), bias_in, y);
   if (x.extent(0) == 0 || w.rows == 0) return;
   matmul_checked<F, Src, DstT>(x, w, bias, y, Backend{}, ex);
 }
