@@ -13,6 +13,9 @@
 //                                       int8 x int8 dot products: VNNI where the CPU has it), W cycled as for gemv;
 //                                       bytes_per_second: W's bytes per call (compare with roofline/<W>).
 //   dynamic_gemm/<W>/M512/<t>t/highway  the same at M = 512, one copy of W; counter GOP/s = 2 M N K per call.
+//   onednn_u8s8/M<m>/1t, onednn_f32/M<m>/1t   the peer (benchmarks/onednn_peer.hpp, when built with oneDNN): its
+//                                       matmul on the same shapes, W prepacked once (copies cycled for M = 1 as
+//                                       above); run with OMP_NUM_THREADS=1. The label names oneDNN's kernel.
 // <t>t: 1 or 2 threads (ao::thread_pool through the executor; the roofline splits the bytes in 2).
 #include <benchmark/benchmark.h>
 
@@ -31,6 +34,9 @@
 #include "ao/ops/quantize.hpp"
 #include "ao/tensor.hpp"
 #include "read_roofline.hpp"
+#if defined(AO_BENCH_WITH_DNNL)
+#include "onednn_peer.hpp"
+#endif
 
 namespace {
 
@@ -192,6 +198,48 @@ void register_gemm() {
   }
 }
 
+#if defined(AO_BENCH_WITH_DNNL)
+// oneDNN on the same problem: int8 (u8 activations, s8 weights, s32 out) or f32; copies of W as for gemv.
+void onednn(benchmark::State& state, std::size_t m, bool int8) {
+  const std::size_t copies = m >= 512 ? 1 : std::max<std::size_t>(1, kCycleBytes / (kN * kK * (int8 ? 1 : 4)));
+  const std::vector<float> wf = normal_values(kN * kK, 1);
+  std::vector<std::int8_t> w8(wf.size());
+  for (std::size_t i = 0; i < wf.size(); ++i)
+    w8[i] = static_cast<std::int8_t>(std::clamp(wf[i] * 40.0f, -127.0f, 127.0f));
+  std::vector<ao_bench::onednn_matmul> peers;
+  for (std::size_t c = 0; c < copies; ++c) {
+    peers.emplace_back(m, kN, kK, int8, int8 ? static_cast<const void*>(w8.data()) : wf.data());
+  }
+  const std::vector<float> xf = normal_values(m * kK, 2);
+  std::vector<std::uint8_t> x8(xf.size());
+  for (std::size_t i = 0; i < xf.size(); ++i)
+    x8[i] = static_cast<std::uint8_t>(std::clamp(xf[i] * 40.0f + 128.0f, 0.0f, 255.0f));
+  std::vector<float> y(m * kN);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    peers[i].run(int8 ? static_cast<const void*>(x8.data()) : xf.data(), y.data());
+    benchmark::DoNotOptimize(y.data());
+    i = (i + 1) % peers.size();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kN * kK * (int8 ? 1 : 4)));
+  state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * m * kN * kK * 1e-9,
+                                               benchmark::Counter::kIsRate);
+  state.SetLabel(peers[0].implementation());
+}
+
+void register_onednn() {
+  for (bool int8 : {true, false}) {
+    for (std::size_t m : {1, 512}) {
+      benchmark::RegisterBenchmark(
+          (std::string(int8 ? "onednn_u8s8" : "onednn_f32") + "/M" + std::to_string(m) + "/1t").c_str(),
+          [m, int8](benchmark::State& s) { onednn(s, m, int8); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,6 +253,9 @@ int main(int argc, char** argv) {
   register_gemm<ao::int4_symmetric_group32>();
   register_gemm<ao::mxfp4>();
   register_dynamic<ao::int8_symmetric_per_row>();
+#if defined(AO_BENCH_WITH_DNNL)
+  register_onednn();
+#endif
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -202,7 +202,8 @@ void integer_matmul_run(backend::highway, const integer_matmul_problem<A, W, Dst
             t.dots = dots;
             t.dots_stride = static_cast<std::ptrdiff_t>(kR);
             t.w_sums = asymmetric_x ? w_sums : nullptr;
-            t.w_next = j0 + kR < rows ? t.w + static_cast<std::ptrdiff_t>(kR) * t.w_stride : nullptr;
+            // The next 4 rows of W, into the next band too (the next task's, on one thread).
+            t.w_next = n0 + j0 + kR < p.n ? t.w + static_cast<std::ptrdiff_t>(kR) * t.w_stride : nullptr;
             highway::int8_dot(t);
             for (std::size_t i = 0; i < x_rows; ++i) {
               for (std::size_t j = 0; j < w_rows; ++j) acc[i * kR + j] += dots[i * kR + j];

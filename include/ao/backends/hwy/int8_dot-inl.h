@@ -18,9 +18,9 @@
 // int8 dot product): vpdpbusd multiplies 64 unsigned by 64 signed bytes, adding groups of 4 into int32 lanes.
 // The unsigned operand is w when w is unsigned, x when x is unsigned and w signed; when both are signed, w + 128
 // (w ^ 0x80) is the unsigned operand and 128 * x_sums[m] is subtracted at the end. Both unsigned: the generic
-// loop. The w tail is a masked (zeroing) load, so w is never read past k. One x row (GEMV) or four (rows past
-// x_rows repeat the last, results dropped) by four w rows, so that the accumulators stay in registers; with one x
-// row, the next call's w rows (t.w_next, a hint) are prefetched as the current ones stream.
+// loop. w's tail (past the last whole 64 bytes) is copied into a zeroed buffer, so w is never read past k. One x row
+// (GEMV) or four (rows past x_rows repeat the last, results dropped) by four w rows, so that the accumulators stay in
+// registers; with one x row, the next call's w rows (t.w_next, a hint) are prefetched as the current ones stream.
 
 // ---- Once-only part: the task (no Highway types) ----
 #ifndef AO_BACKENDS_HWY_INT8_DOT_INL_H_ONCE_
@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace ao::highway {
 
@@ -161,16 +162,20 @@ AO_INT8_DOT_VNNI_ATTR inline void Int8DotVnniRows(const int8_dot_task& t) {
     wsum[j] = _mm512_setzero_si512();
     for (std::size_t m = 0; m < X; ++m) acc[m][j] = _mm512_setzero_si512();
   }
-  // One loop for the whole vectors and the tail (a lambda or a second loop makes g++ move the accumulators
-  // through memory).
+  // w's last partial 64 bytes copied into zeroed buffers, so that every step is a plain load (masked byte loads
+  // are slow on some CPUs); one loop for the whole vectors and the tail (a lambda or a second loop makes g++ move
+  // the accumulators through memory).
+  const std::size_t whole = t.k / 64 * 64;
+  alignas(64) std::uint8_t tail[W][64] = {};
+  for (std::size_t j = 0; j < W; ++j) std::memcpy(tail[j], wr[j] + whole, t.k - whole);
   for (std::size_t k = 0; k < t.k; k += 64) {
-    const __mmask64 mask = k + 64 <= t.k ? ~__mmask64{0} : (__mmask64{1} << (t.k - k)) - 1;
+    const bool full = k < whole;
     __m512i xv[X];
 #pragma GCC unroll 4
     for (std::size_t m = 0; m < X; ++m) xv[m] = _mm512_loadu_si512(xr[m] + k);
 #pragma GCC unroll 4
     for (std::size_t j = 0; j < W; ++j) {
-      const __m512i raw = _mm512_maskz_loadu_epi8(mask, wr[j] + k);
+      const __m512i raw = _mm512_loadu_si512(full ? wr[j] + k : tail[j]);
       if constexpr (X == 1) {
         // GEMV: W streams from memory; ask for the next tile's bytes at the same offset.
         if (t.w_next != nullptr) {
@@ -182,7 +187,7 @@ AO_INT8_DOT_VNNI_ATTR inline void Int8DotVnniRows(const int8_dot_task& t) {
 #pragma GCC unroll 4
         for (std::size_t m = 0; m < X; ++m) acc[m][j] = _mm512_dpbusd_epi32(acc[m][j], xv[m], raw);
       } else {
-        // Masked-off bytes are 0 (0x80 after the flip, against x's zero padding: no contribution).
+        // The tail's zero bytes (0x80 after the flip) meet x's zero padding: no contribution.
         const __m512i wv = kFlip ? _mm512_xor_si512(raw, flip) : raw;
 #pragma GCC unroll 4
         for (std::size_t m = 0; m < X; ++m) acc[m][j] = _mm512_dpbusd_epi32(acc[m][j], wv, xv[m]);
