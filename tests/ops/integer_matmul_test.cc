@@ -266,6 +266,45 @@ TEST(IntegerMatmul, DynamicQuantizesXAsAoQuantize) {
   for (std::size_t i = 0; i < yb.size(); ++i) EXPECT_EQ(yb[i].bits(), yb_ref[i].bits()) << i;
 }
 
+TEST(IntegerMatmul, StaticActivationParameters) {
+  // With the scale and zero point that dynamic per-tensor quantization would choose, matmul_static gives the same
+  // bits as matmul_dynamic; and with a chosen scale the codes are round(x / scale) + zero point, clamped.
+  using A = ao::int8_symmetric_per_tensor;
+  const std::size_t m = 3, n = 5, k = 96;
+  std::mt19937 rng(55);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(m * k), wf(n * k);
+  for (float& v : x) v = normal(rng);
+  for (float& v : wf) v = normal(rng) * 0.1f;
+  const auto w = ao::quantize<int8_sym>(ao::strided_view<const float, 2>(wf.data(), {n, k}));
+  const ao::strided_view<const float, 2> xv(x.data(), {m, k});
+  const auto xq = ao::quantize<A>(xv);
+  std::vector<float> dyn(m * n), stat(m * n);
+  ao::matmul_dynamic<A>(xv, w, ao::strided_view<float, 2>(dyn.data(), {m, n}));
+  ao::matmul_static<A>(xv, xq.scales()[0], xq.zero_points()[0], w, ao::strided_view<float, 2>(stat.data(), {m, n}));
+  EXPECT_EQ(std::memcmp(dyn.data(), stat.data(), dyn.size() * sizeof(float)), 0);
+  // x = [1.5, -0.25, 100, 0.0625 ...] with scale 1/8 and zero point 3 (asymmetric): codes 15, 1, 127 (clamped), 3 (0.5
+  // ties to even 0).
+  using Asym = ao::affine<ao::int8, ao::mapping::asymmetric, ao::per_tensor>;
+  const std::vector<float> xs = {1.5f, -0.25f, 100.0f, 0.0625f};
+  const std::vector<float> ones(4, 1.0f);
+  const auto w1 = ao::quantize<ao::int8_symmetric_per_tensor>(ao::strided_view<const float, 2>(ones.data(), {1, 4}));
+  float y = 0.0f;
+  ao::matmul_static<Asym>(ao::strided_view<const float, 2>(xs.data(), {1, 4}), 0.125f, 3, w1,
+                          ao::strided_view<float, 2>(&y, {1, 1}), ao::backend::scalar{});
+  // W = ones quantizes to 127 codes with scale 1/127.5 (symmetric): S = sum (code - 3) * 127.
+  const float sw = w1.scales()[0];
+  const std::int64_t s = ((15 - 3) + (1 - 3) + (127 - 3) + (3 - 3)) * 127;
+  EXPECT_EQ(y, static_cast<float>(s) * 0.125f * sw);
+  std::vector<float> y2(1);
+  expect_error(
+      [&] {
+        ao::matmul_static<Asym>(ao::strided_view<const float, 2>(xs.data(), {1, 4}), 0.125f, 300, w1,
+                                ao::strided_view<float, 2>(y2.data(), {1, 1}));
+      },
+      {"zero point 300"});
+}
+
 TEST(IntegerMatmul, NonFiniteActivations) {
   // NaN and inf in x: whatever ao::quantize makes of them, both backends agree and nothing crashes.
   const std::size_t m = 3, n = 4, k = 70;

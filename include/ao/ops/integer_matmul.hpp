@@ -6,9 +6,12 @@
 //   ao::matmul_dynamic<A>(x, w, [bias,] y, options...)  x (float or ao::bfloat16, M x K) quantized per call with
 //                                                   ao::quantize<A> (bit-exact with torchao's activation
 //                                                   quantization for the same A), then ao::matmul(xq, w, ...)
+//   ao::matmul_static<A>(x, scale, zero_point, w, [bias,] y, options...)   static (calibrated) activations: x
+//                                                   quantized with the given per-tensor scale and zero point
+//                                                   (A per_tensor; torchao's quantize_affine with those qparams,
+//                                                   Int8StaticActivationInt8Weight), then ao::matmul(xq, w, ...)
 //
-//   xq    ao::quantized_view<A> (or const, or an unpadded 2-D ao::quantized_tensor<A>): M x K codes. Static
-//         (calibrated) activation scales: quantize x into it with those parameters, or build the view by hand.
+//   xq    ao::quantized_view<A> (or const, or an unpadded 2-D ao::quantized_tensor<A>): M x K codes.
 //   w     ao::quantized_view<W> (same forms): N x K.
 //   A, W  integer-matmul formats (is_integer_matmul_format_v): ao::affine with an integer zero point, per_row (per
 //         token for x, per output channel for W) or per_tensor, any target range (codes one per byte, int8 or
@@ -291,6 +294,53 @@ void matmul_dynamic(strided_view<Src, 2> x, const W& w, strided_view<Bias, 1> bi
                     Options&&... options) {
   static_assert(is_integer_matmul_format_v<A>, "ao::matmul_dynamic: A must be an integer-matmul format");
   matmul(quantize<A>(x, options...), w, bias, y, options...);
+}
+
+namespace detail {
+
+// x quantized with a given per-tensor scale and zero point (scalar::quantize_group: torchao's quantize_affine).
+template <class A, class Src>
+quantized_tensor<A> quantize_static(strided_view<Src, 2> x, scale_storage_t<A> scale, std::int32_t zero_point) {
+  static_assert(is_integer_matmul_format_v<A> && std::is_same_v<typename A::granularity, per_tensor>,
+                "ao::matmul_static: A must be a per_tensor integer-matmul format (one calibrated scale)");
+  using S = std::remove_const_t<Src>;
+  static_assert(std::is_same_v<S, float> || std::is_same_v<S, bfloat16>, "ao::matmul_static: x is float or bf16");
+  check_strides("ao::matmul_static", "x", x);
+  if (zero_point < A::quant_min || zero_point > A::quant_max) {
+    throw ao::error(std::string("ao::matmul_static<") + format_name<A>() + ">: the zero point " +
+                    std::to_string(zero_point) + " is outside the codes' range [" + std::to_string(A::quant_min) +
+                    ", " + std::to_string(A::quant_max) + "]");
+  }
+  const std::size_t m = x.extent(0), k = x.extent(1);
+  quantized_tensor<A> q = quantized_tensor<A>::allocate({m, k});
+  auto v = q.view();
+  if (v.scales != nullptr) v.scales[0] = scale;
+  if (v.zero_points != nullptr) v.zero_points[0] = zero_point;
+  std::vector<float> row(k);
+  for (std::size_t r = 0; r < m; ++r) {
+    const S* src = x.data() + static_cast<std::ptrdiff_t>(r) * x.stride(0);
+    for (std::size_t i = 0; i < k; ++i) row[i] = matmul_to_float(src[i]);
+    scalar::quantize_group<A, S>(
+        row.data(), k, {scale, zero_point},
+        reinterpret_cast<typename A::code_type*>(v.data + static_cast<std::ptrdiff_t>(r) * v.data_stride));
+  }
+  return q;
+}
+
+}  // namespace detail
+
+template <class A, class Src, class W, class Dst, class... Options,
+          class = std::enable_if_t<detail::is_matmul_weights_v<W>>>
+void matmul_static(strided_view<Src, 2> x, scale_storage_t<A> scale, std::int32_t zero_point, const W& w,
+                   strided_view<Dst, 2> y, Options&&... options) {
+  matmul(detail::quantize_static<A>(x, scale, zero_point), w, y, options...);
+}
+
+template <class A, class Src, class W, class Bias, class Dst, class... Options,
+          class = std::enable_if_t<detail::is_matmul_weights_v<W> && std::is_same_v<std::remove_const_t<Bias>, float>>>
+void matmul_static(strided_view<Src, 2> x, scale_storage_t<A> scale, std::int32_t zero_point, const W& w,
+                   strided_view<Bias, 1> bias, strided_view<Dst, 2> y, Options&&... options) {
+  matmul(detail::quantize_static<A>(x, scale, zero_point), w, bias, y, options...);
 }
 
 }  // namespace ao
