@@ -68,6 +68,19 @@ using E3m2Even6 = Mx<ao::float6_e3m2fn, sr::even, 6>;
   X(E4m3Floor1, E4m3Floor1, f32)    \
   X(E4m3Rceil4, E4m3Rceil4, f32)    \
   X(E3m2Even6, E3m2Even6, f16)
+
+// X(name, rule, element): the (rule, element type) pairs whose vector scale rule is checked on its own.
+#define AO_MX_SCALE_RULES_OF(X, E, e)   \
+  X(Floor##E, ao::scale_rule::floor, e) \
+  X(Ceil##E, ao::scale_rule::ceil, e)   \
+  X(Even##E, ao::scale_rule::even, e)   \
+  X(Rceil##E, ao::scale_rule::rceil, e)
+#define AO_MX_SCALE_RULES(X)                       \
+  AO_MX_SCALE_RULES_OF(X, E4m3, ao::float8_e4m3fn) \
+  AO_MX_SCALE_RULES_OF(X, E5m2, ao::float8_e5m2)   \
+  AO_MX_SCALE_RULES_OF(X, E2m3, ao::float6_e2m3fn) \
+  AO_MX_SCALE_RULES_OF(X, E3m2, ao::float6_e3m2fn) \
+  AO_MX_SCALE_RULES_OF(X, E2m1, ao::float4_e2m1fn)
 #endif  // AO_BLOCK_SCALED_HWY_TEST_TYPES_
 
 HWY_BEFORE_NAMESPACE();
@@ -111,6 +124,23 @@ AO_CODEC_DEFINE(E3m2, ao::float6_e3m2fn)
 AO_CODEC_DEFINE(E2m1, ao::float4_e2m1fn)
 #undef AO_CODEC_DEFINE
 
+// The vector scale rule: n amaxes (|x| taken, as the kernels' AbsMaxBits) -> n e8m0 bytes and n inverse scales.
+template <class R, class E>
+void ScaleBytesAll(const float* amax, size_t n, uint8_t* bytes, float* inverses) {
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const size_t lanes = hn::Lanes(d);
+  for (size_t i = 0; i < n; i += lanes) {
+    const auto b = detail::E8M0Bytes<R, E>(di, AbsMaxBits(d, hn::LoadU(d, amax + i)));
+    StoreCodes<1>(d, b, bytes + i);
+    hn::StoreU(hn::BitCast(d, detail::E8M0InverseBits(di, b)), d, inverses + i);
+  }
+}
+#define AO_SCALE_RULE_DEFINE(NAME, R, E) \
+  void ScaleBytes##NAME(const float* a, size_t n, uint8_t* b, float* i) { ScaleBytesAll<R, E>(a, n, b, i); }
+AO_MX_SCALE_RULES(AO_SCALE_RULE_DEFINE)
+#undef AO_SCALE_RULE_DEFINE
+
 // Conversions: n values through LoadF32/StoreF32 (n any: the tail uses LoadNF32/StoreNF32).
 template <class Src, class Dst>
 void ConvertRow(const Src* in, Dst* out, size_t n) {
@@ -142,6 +172,9 @@ namespace ao::highway {
 AO_MX_TEST_KERNELS(AO_MX_EXPORT)
 #undef AO_MX_EXPORT
 HWY_EXPORT(CompiledTarget);
+#define AO_SCALE_RULE_EXPORT(NAME, R, E) HWY_EXPORT(ScaleBytes##NAME);
+AO_MX_SCALE_RULES(AO_SCALE_RULE_EXPORT)
+#undef AO_SCALE_RULE_EXPORT
 #define AO_CODEC_EXPORT(NAME)  \
   HWY_EXPORT(EncodeSat##NAME); \
   HWY_EXPORT(EncodeInf##NAME); \
@@ -252,6 +285,48 @@ TEST(HwyExmy, EncodeDecodeEveryElementType) {
   });
 }
 
+// The kernels compute a batch of block scales in vector lanes: every rule and element type against the scalar
+// rule and block_inverse_scale, for amaxes over every 2^-16 step of the fp32 bits (zero, subnormals, powers of two
+// and their neighbours, the largest finite values, inf, NaN), each binade's top (the even rule's round-up edge)
+// and the grids of CodecInputs.
+template <class R, class E, class Kernel>
+void CheckScaleRule(Kernel kernel, const char* target, const char* name) {
+  static const std::vector<float> x = [] {
+    std::vector<float> v = CodecInputs();
+    for (uint32_t e = 0; e < 256; ++e) {
+      for (uint32_t m : {0x7FFFFFu, 0x7FFFFEu, 0x7C0000u, 0x7BFFFFu, 0x780000u, 0x77FFFFu, 0x7E0000u, 0x7DFFFFu,
+                         0x400000u, 0x400001u, 0x3FFFFFu, 0x000001u}) {
+        v.push_back(FromBits(e << 23 | m));
+      }
+    }
+    while (v.size() % 64) v.push_back(0.0f);
+    return v;
+  }();
+  std::vector<uint8_t> bytes(x.size());
+  std::vector<float> inverses(x.size());
+  kernel(x.data(), x.size(), bytes.data(), inverses.data());
+  size_t bad = 0;
+  for (size_t i = 0; i < x.size() && bad < 5; ++i) {
+    const float amax = FromBits(ToBits(x[i]) & 0x7FFFFFFFu);
+    const uint8_t ref = R::template e8m0_byte<E>(amax);
+    const float inverse = ao::scalar::block_inverse_scale(ref);
+    if (bytes[i] != ref || ToBits(inverses[i]) != ToBits(inverse)) {
+      ++bad;
+      ADD_FAILURE() << target << " " << name << ": amax 0x" << std::hex << ToBits(amax) << " oracle byte 0x" << int(ref)
+                    << " inverse 0x" << ToBits(inverse) << ", hwy 0x" << int(bytes[i]) << " inverse 0x"
+                    << ToBits(inverses[i]);
+    }
+  }
+}
+
+TEST(HwyBlockScaled, VectorScaleRuleAsTheScalarRule) {
+  ao::hwy_test::ForEachTarget([](const char* target) {
+#define AO_CHECK_SCALE_RULE(NAME, R, E) CheckScaleRule<R, E>(HWY_DYNAMIC_DISPATCH(ScaleBytes##NAME), target, #NAME);
+    AO_MX_SCALE_RULES(AO_CHECK_SCALE_RULE)
+#undef AO_CHECK_SCALE_RULE
+  });
+}
+
 TEST(HwyConvert, Bf16AndF16ExactlyAsTheScalarTypes) {
   ao::hwy_test::ForEachTarget([](const char* target) {
     static const std::vector<float> x = CodecInputs();
@@ -315,7 +390,12 @@ void CheckMx(Q quantize, D dequantize, const char* target, const char* name) {
   Generator gen(1234 + static_cast<uint32_t>(kN));
   size_t cases = 0;
   for (size_t rows : {0, 1, 3, 17}) {
-    for (size_t blocks = 0; blocks * kN <= 320 || blocks <= 3; ++blocks) {
+    // Up to 320 values (every partial batch of blocks for N >= 16), then rows of several whole batches of Lanes
+    // blocks (the tag's lanes, up to 16) and a partial one.
+    std::vector<size_t> block_counts;
+    for (size_t blocks = 0; blocks * kN <= 320 || blocks <= 3; ++blocks) block_counts.push_back(blocks);
+    for (size_t blocks : {16, 31, 32, 33, 53}) block_counts.push_back(blocks);
+    for (size_t blocks : block_counts) {
       const size_t cols = blocks * kN;
       const size_t src_stride = cols + 2 * (blocks % 3) + 1;
       const std::string what =

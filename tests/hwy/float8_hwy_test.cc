@@ -142,8 +142,12 @@ void CheckFormat(Q quantize, D dequantize, const char* target, const char* name)
   std::vector<size_t> col_counts;
   if (Sh::kColStep == 1) {
     for (size_t c = 0; c <= 300; c += (c < 40 ? 1 : 37)) col_counts.push_back(c);
+    for (size_t c : {600, 1000}) col_counts.push_back(c);  // several of the per_row kernel's 256-value chunks
   } else {
     for (size_t k = 0; k * Sh::kColStep <= 400 || k <= 3; ++k) col_counts.push_back(k * Sh::kColStep);
+    if (Sh::kColStep <= 16) {  // NVFP4: whole batches of 64 blocks and a partial one
+      for (size_t k : {64, 65, 129}) col_counts.push_back(k * Sh::kColStep);
+    }
   }
   for (size_t rows : row_counts) {
     if (Sh::kRowStep >= 128 && rows > Sh::kRowStep) continue;

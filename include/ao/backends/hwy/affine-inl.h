@@ -13,12 +13,13 @@
 //
 // Method. Per group (per_row: the row; group<G>: G values), the min and max are reduced in vectors and the scale
 // and zero point come from the oracle's own constexpr ao::scalar::qparams_from_range (a few scalar operations per
-// group). Every per-element operation runs in vectors and repeats the oracle's operations one by one, each rounded
-// to the dtype the oracle rounds it to (torchao computes in the input dtype: bf16/fp16 results are rounded after
-// every operation, ao/backends/scalar/affine.hpp lists them). Loads, stores and roundings to bf16/fp16 are those of
-// convert-inl.h. group<G> uses vectors of at most the largest power of two dividing G lanes, so a group is always
-// whole vectors; per_row and per_tensor rows end in one partial vector (read and written through a buffer, never
-// past the row).
+// group); per_row reduces row r + 1's range chunk by chunk between row r's chunks of codes, so that the next row's
+// DRAM reads overlap this row's arithmetic (ao/backends/hwy/streaming.hpp). Every per-element operation runs in vectors
+// and repeats the oracle's operations one by one, each rounded to the dtype the oracle rounds it to (torchao computes
+// in the input dtype: bf16/fp16 results are rounded after every operation, ao/backends/scalar/affine.hpp lists them).
+// Loads, stores and roundings to bf16/fp16 are those of convert-inl.h. group<G> uses vectors of at most the largest
+// power of two dividing G lanes, so a group is always whole vectors; per_row and per_tensor rows end in one partial
+// vector (read and written through a buffer, never past the row).
 //
 // Floating-point contraction. GCC contracts a*b+c into an FMA by default (-ffp-contract=fast in GNU mode) on
 // targets with FMA, which would change results. The one vector multiply-add of the oracle (the floating zero
@@ -97,6 +98,7 @@ HWY_NOINLINE Group<F> GroupOf(ao::scalar::affine_range range) {
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/convert-inl.h"
+#include "ao/backends/hwy/streaming.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
@@ -451,24 +453,39 @@ void Quantize(const ao::quantize_task<ao::affine<T, M, G, S, Z, E>, Src>& t) {
   namespace ad = affine_detail;
   if (t.cols == 0) return;
   const typename ad::GroupTag<G>::type d;
-  for (size_t r = 0; r < t.rows; ++r) {
-    const Src* x = t.src + static_cast<std::ptrdiff_t>(r) * t.src_stride;
-    Code* codes = reinterpret_cast<Code*>(t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride);
-    if constexpr (std::is_same_v<G, ao::per_tensor>) {
-      // The task's qparams (the same for every row; recomputing them is a few scalar operations).
-      const auto c = affine_group::QuantizeConstantsOf<F>({t.tensor.scale, t.tensor.zero_point});
-      ad::QuantizeSpan<F, Src>(d, x, t.cols, c, codes);
-    } else {
-      const size_t length = ao::detail::affine_group_length<F>(1, t.cols);
-      auto* scales = t.scales + static_cast<std::ptrdiff_t>(r) * t.scales_stride;
-      auto* zero_points = t.zero_points + static_cast<std::ptrdiff_t>(r) * t.zero_points_stride;
-      if constexpr (std::is_same_v<G, ao::per_row>) {
-        const affine_group::Group<F> p = affine_group::GroupOf<F, Src>(ad::RangeOf(d, x, length));
-        scales[0] = p.qparams.scale;
-        zero_points[0] = p.qparams.zero_point;
-        ad::QuantizeSpan<F, Src>(d, x, length, p.constants, codes);
+  if constexpr (std::is_same_v<G, ao::per_row>) {
+    // Row r + 1's range pass runs chunk by chunk between row r's chunks of codes (streaming.hpp).
+    const size_t length = ao::detail::affine_group_length<F>(1, t.cols);
+    auto src_row = [&](size_t r) { return t.src + static_cast<std::ptrdiff_t>(r) * t.src_stride; };
+    ad::RangeAccumulator<typename ad::GroupTag<G>::type> range;
+    if (t.rows != 0) ad::AccumulateRange(d, src_row(0), length, range, /*init=*/true);
+    for (size_t r = 0; r < t.rows; ++r) {
+      const affine_group::Group<F> p = affine_group::GroupOf<F, Src>(range.Reduce(d));
+      t.scales[static_cast<std::ptrdiff_t>(r) * t.scales_stride] = p.qparams.scale;
+      t.zero_points[static_cast<std::ptrdiff_t>(r) * t.zero_points_stride] = p.qparams.zero_point;
+      Code* codes = reinterpret_cast<Code*>(t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride);
+      for (size_t c = 0; c < length; c += kRowChunkValues) {
+        const size_t n = length - c < kRowChunkValues ? length - c : kRowChunkValues;
+        if (r + 1 < t.rows) {
+          PrefetchLines(AddressAhead(src_row(r + 1) + c, kStreamAheadBytes), n * sizeof(Src));
+          ad::AccumulateRange(d, src_row(r + 1) + c, n, range, /*init=*/c == 0);
+        }
+        ad::QuantizeSpan<F, Src>(d, src_row(r) + c, n, p.constants, codes + c);
+      }
+    }
+  } else {
+    for (size_t r = 0; r < t.rows; ++r) {
+      const Src* x = t.src + static_cast<std::ptrdiff_t>(r) * t.src_stride;
+      Code* codes = reinterpret_cast<Code*>(t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride);
+      if constexpr (std::is_same_v<G, ao::per_tensor>) {
+        // The task's qparams (the same for every row; recomputing them is a few scalar operations).
+        const auto c = affine_group::QuantizeConstantsOf<F>({t.tensor.scale, t.tensor.zero_point});
+        ad::QuantizeSpan<F, Src>(d, x, t.cols, c, codes);
       } else {
-        // Many short groups: their qparams are computed Lanes(dq) groups at a time.
+        const size_t length = ao::detail::affine_group_length<F>(1, t.cols);
+        auto* scales = t.scales + static_cast<std::ptrdiff_t>(r) * t.scales_stride;
+        auto* zero_points = t.zero_points + static_cast<std::ptrdiff_t>(r) * t.zero_points_stride;
+        // group<G>: many short groups, their qparams computed Lanes(dq) groups at a time.
         const hn::ScalableTag<float> dq;
         const size_t groups = t.cols / length, batch = hn::Lanes(dq);
         for (size_t g = 0; g < groups; g += batch) {

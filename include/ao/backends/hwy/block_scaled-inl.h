@@ -3,13 +3,17 @@
 // ao::dequantize_task (ao/backends/task.hpp), byte- and bit-identical to ao::scalar::quantize / dequantize
 // (ao/backends/scalar/task.hpp, block_scaled.hpp) on every Highway target.
 //
-// Per block of N values (whole vectors: the tag is capped at the largest power of two dividing N, so a block is
-// N / Lanes vectors and never straddles one):
-//   amax   max |x| as fp32 bits (NaN wins), a vector max then one reduction
-//   scale  Rule::e8m0_byte<Element>(amax) (rceil computed from the product's bits, same bytes)
+// Per block of N values (whole vectors: the tag d is capped at the largest power of two dividing N, so a block is
+// N / Lanes(d) vectors and never straddles one), Lanes(d) blocks at a time (a batch; one on scalable targets):
+//   amax   max |x| as fp32 bits (NaN wins): each block's vectors merged with Max, then the batch's Lanes(d)
+//          vectors folded into one vector holding block j's amax in lane j (BlockAbsMaxes, reduce-inl.h: a
+//          transpose-style tree of ConcatEven/ConcatOdd + Max, instead of a horizontal reduction per block)
+//   scale  Rule::e8m0_byte<Element>(amax) for the whole batch in vector lanes (E8M0Bytes: the same bytes), and
+//          the inverses 2^(127 - scale) from bits (NaN for 255); each block then broadcasts its lane
 //   codes  Element(x * 2^(127 - scale)) in fp32, RNE: saturating (floor/ceil/even) or the plain cast, overflowing
-//          to inf/NaN (rceil); 2^(127 - scale) built from bits (NaN for scale 255). A NaN x keeps its own NaN (x86's
-//          first-operand rule of the scalar x[i] * inverse, written out so that every target agrees).
+//          to inf/NaN (rceil). A NaN x keeps its own NaN (x86's first-operand rule of the scalar x[i] * inverse,
+//          written out so that every target agrees); NaN-scale blocks (255) take that path, fp4 / fp6 the oracle's
+//          torchao converter codes; finite blocks skip the NaN and inf handling.
 //   store  codes narrowed to bytes, 4-bit codes nibble-packed (element 2i in the low nibble).
 // Dequantize: value(code) * s, s = the e8m0 value rounded to Dst's dtype (fp16: >= 2^16 is inf, <= 2^-25 is 0),
 // rounded to Dst (convert-inl.h). Element types without a vector codec (kExmyVectorizable) use the scalar oracle.
@@ -25,12 +29,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
 #include "ao/backends/hwy/convert-inl.h"
 #include "ao/backends/hwy/exmy-inl.h"
 #include "ao/backends/hwy/reduce-inl.h"
+#include "ao/backends/hwy/streaming.hpp"
 #include "ao/backends/scalar/task.hpp"
 #include "ao/backends/task.hpp"
 #include "ao/formats/block_scaled.hpp"
@@ -63,25 +69,55 @@ HWY_INLINE float E8M0ScaleAs(uint32_t byte) {
   return E8M0Value(byte);
 }
 
-// scale_rule::rceil's byte, e8m0 rounded up from amax * fl32(1 / max), read off the product's bits.
-template <class Element>
-HWY_INLINE uint8_t RceilByte(float amax) {
-  constexpr float kInverseMax = 1.0f / float(std::numeric_limits<Element>::max());
-  const uint32_t bits = ao::detail::bit_cast<uint32_t>(amax * kInverseMax) & 0x7FFFFFFFu;
-  if (bits >= 0x7F800000u) return 255;  // NaN or inf
-  const uint32_t field = bits >> 23, mantissa = bits & 0x7FFFFFu;
-  if (field == 0) return mantissa > 0x400000u ? 1 : 0;  // fp32 subnormal: 2^-127 (or 0) or up to 2^-126
-  const uint32_t code = field + (mantissa != 0 ? 1u : 0u);
-  return static_cast<uint8_t>(code > 254 ? 255 : code);
+// The e8m0 scale bytes (in i32 lanes) of block amaxes given as AbsMaxBits lanes, lane by lane the bytes of
+// Rule::e8m0_byte<Element>(amax) (ao/formats/scale_rule.hpp): floor, ceil and even read the exponent field as
+// floor_rule_byte does (even after rounding the bits up to the element's precision); rceil reads the bits of the
+// fp32 product amax * fl32(1 / max), rounding up (an fp32 subnormal product only above 2^-127, byte 0's value).
+// A NaN or infinite amax, or an even-rounded or rceil product that overflows, gives 255.
+template <class Rule, class Element, class DI>
+HWY_INLINE hn::Vec<DI> E8M0Bytes(DI di, hn::Vec<DI> amax_bits) {
+  const hn::RebindToUnsigned<DI> du;
+  const auto zero = hn::Zero(di);
+  const auto nan_byte = hn::Set(di, 255);
+  const auto max_finite = hn::Set(di, 0x7F7FFFFF);
+  const auto mantissa_mask = hn::Set(di, 0x7FFFFF);
+  if constexpr (std::is_same_v<Rule, ao::scale_rule::rceil>) {
+    const hn::RebindToFloat<DI> df;
+    constexpr float kInverseMax = 1.0f / float(std::numeric_limits<Element>::max());
+    const auto p = hn::And(hn::BitCast(di, hn::Mul(hn::BitCast(df, amax_bits), hn::Set(df, kInverseMax))),
+                           hn::Set(di, 0x7FFFFFFF));
+    const auto field = hn::ShiftRight<23>(p);
+    const auto threshold = hn::IfThenElseZero(hn::Eq(field, zero), hn::Set(di, 0x400000));
+    const auto up = hn::Gt(hn::And(p, mantissa_mask), threshold);
+    const auto byte = hn::Sub(field, hn::VecFromMask(di, up));  // field + 1 where rounded up (254 + 1: 255)
+    return hn::IfThenElse(hn::Gt(p, max_finite), nan_byte, byte);
+  } else {
+    static_assert(std::is_same_v<Rule, ao::scale_rule::floor> || std::is_same_v<Rule, ao::scale_rule::ceil> ||
+                      std::is_same_v<Rule, ao::scale_rule::even>,
+                  "E8M0Bytes: floor, ceil, even or rceil");
+    auto bits = amax_bits;
+    if constexpr (std::is_same_v<Rule, ao::scale_rule::even>) {  // unsigned: a NaN's bits may carry into bit 31
+      constexpr uint32_t kHalf = uint32_t{1} << (22 - Element::mantissa_bits);
+      bits = hn::BitCast(di, hn::And(hn::Add(hn::BitCast(du, bits), hn::Set(du, kHalf)), hn::Set(du, 0x7F800000u)));
+    }
+    auto field = hn::ShiftRight<23>(bits);
+    if constexpr (std::is_same_v<Rule, ao::scale_rule::ceil>) {
+      field = hn::Sub(field, hn::VecFromMask(di, hn::Ne(hn::And(bits, mantissa_mask), zero)));
+    }
+    constexpr int32_t kEmax = ao::detail::element_emax<Element>();
+    const auto byte = hn::Min(hn::Max(hn::Sub(field, hn::Set(di, kEmax)), zero), nan_byte);
+    return hn::IfThenElse(hn::Gt(hn::Max(amax_bits, bits), max_finite), nan_byte, byte);
+  }
 }
 
-template <class Rule, class Element>
-HWY_INLINE uint8_t E8M0Byte(float amax) {
-  if constexpr (std::is_same_v<Rule, ao::scale_rule::rceil>) {
-    return RceilByte<Element>(amax);
-  } else {
-    return Rule::template e8m0_byte<Element>(amax);
-  }
+// The inverse scales 2^(127 - byte) as fp32 bits, lane by lane: the e8m0 value of 254 - byte (byte 254: the fp32
+// subnormal 2^-127), NaN for byte 255.
+template <class DI>
+HWY_INLINE hn::Vec<DI> E8M0InverseBits(DI di, hn::Vec<DI> bytes) {
+  const hn::RebindToUnsigned<DI> du;
+  const auto v = hn::BitCast(du, hn::Sub(hn::Set(di, 254), bytes));
+  const auto bits = hn::IfThenElse(hn::Eq(v, hn::Zero(du)), hn::Set(du, 0x00400000u), hn::ShiftLeft<23>(v));
+  return hn::IfThenElse(hn::Eq(bytes, hn::Set(di, 255)), hn::Set(di, 0x7FC00000), hn::BitCast(di, bits));
 }
 
 template <class E>
@@ -108,55 +144,69 @@ void Quantize(const ao::quantize_task<ao::block_scaled<E, B, S, R>, Src>& t) {
     constexpr bool kVectorPack = kEpb == 1 || hn::MaxLanes(decltype(d)()) >= 2;
     const size_t lanes = hn::Lanes(d);
     const size_t blocks = t.cols / kN;
+    // Blocks per batch: one per lane of d (Lanes(d) is fixed on fixed-width targets), 1 on scalable ones.
+    constexpr size_t kBatch = HWY_HAVE_SCALABLE ? 1 : hn::MaxLanes(decltype(d)());
+    static_assert(sizeof(S) == 1 && std::is_trivially_copyable_v<S>, "block_scaled: e8m0 scales are bytes");
+    HWY_ALIGN uint8_t bytes[hn::MaxLanes(decltype(d)())];
+    HWY_ALIGN float inverses[hn::MaxLanes(decltype(d)())];
+    // Codes of one block with scale byte `byte` and inverse 2^(127 - byte) (NaN for 255) in every lane.
+    auto encode_block = [&](const Src* x, uint8_t* out, uint8_t byte, hn::Vec<decltype(d)> inverse) {
+      if constexpr (!E::has_nan) {
+        if (byte == 255) {  // a NaN scale (rare): fp4 / fp6 take torchao's converter codes, as the oracle does
+          const float nan = ao::detail::bit_cast<float>(0x7FC00000u);
+          for (size_t i = 0; i < kN; i += kEpb) {
+            uint8_t c[2] = {0, 0};
+            for (int k = 0; k < kEpb; ++k) {
+              c[k] = ao::scalar::torchao_nan_code<E>(ao::detail::torch_multiply(static_cast<float>(x[i + k]), nan));
+            }
+            out[i / kEpb] = static_cast<uint8_t>(c[0] | (c[1] << 4));
+          }
+          return;
+        }
+      }
+      if constexpr (kVectorPack) {
+        if (byte != 255) {  // no NaN or inf in the block (its amax would be one), so every y is finite
+          for (size_t i = 0; i < kN; i += lanes) {
+            const auto y = hn::Mul(LoadF32(d, x + i), inverse);
+            StoreCodes<kEpb>(d, EncodeExmy<Spec, kOverflow, true>(d, y), out + i / kEpb);
+          }
+        } else {
+          for (size_t i = 0; i < kN; i += lanes) {
+            const auto v = LoadF32(d, x + i);
+            const auto y = hn::IfThenElse(hn::IsNaN(v), v, hn::Mul(v, inverse));
+            StoreCodes<kEpb>(d, EncodeExmy<Spec, kOverflow>(d, y), out + i / kEpb);
+          }
+        }
+      } else {  // one lane (HWY_SCALAR) and packed codes: pack pairs by hand
+        for (size_t i = 0; i < kN; i += 2) {
+          const auto v0 = LoadF32(d, x + i);
+          const auto v1 = LoadF32(d, x + i + 1);
+          const auto c0 =
+              hn::GetLane(EncodeExmy<Spec, kOverflow>(d, hn::IfThenElse(hn::IsNaN(v0), v0, hn::Mul(v0, inverse))));
+          const auto c1 =
+              hn::GetLane(EncodeExmy<Spec, kOverflow>(d, hn::IfThenElse(hn::IsNaN(v1), v1, hn::Mul(v1, inverse))));
+          out[i / 2] = static_cast<uint8_t>(c0 | (c1 << 4));
+        }
+      }
+    };
     for (size_t r = 0; r < t.rows; ++r) {
       const Src* row = t.src + static_cast<std::ptrdiff_t>(r) * t.src_stride;
       uint8_t* data = t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride;
       S* scales = t.scales + static_cast<std::ptrdiff_t>(r) * t.scales_stride;
-      for (size_t b = 0; b < blocks; ++b) {
-        const Src* x = row + b * kN;
-        uint8_t* out = data + b * kN / kEpb;
-        auto m = hn::Zero(di);
-        for (size_t i = 0; i < kN; i += lanes) m = hn::Max(m, AbsMaxBits(d, LoadF32(d, x + i)));
-        const uint8_t byte = detail::E8M0Byte<R, E>(AbsMaxOfLanes(di, m));
-        scales[b] = S::from_bits(byte);
-        // 2^(127 - scale): the e8m0 value of byte 254 - scale; NaN for 255.
-        const auto inverse = hn::Set(d, detail::E8M0Value(byte == 255 ? 255u : 254u - byte));
-        if constexpr (!E::has_nan) {
-          if (byte == 255) {  // a NaN scale (rare): fp4 / fp6 take torchao's converter codes, as the oracle does
-            const float nan = ao::detail::bit_cast<float>(0x7FC00000u);
-            for (size_t i = 0; i < kN; i += kEpb) {
-              uint8_t c[2] = {0, 0};
-              for (int k = 0; k < kEpb; ++k) {
-                c[k] = ao::scalar::torchao_nan_code<E>(ao::detail::torch_multiply(static_cast<float>(x[i + k]), nan));
-              }
-              out[i / kEpb] = static_cast<uint8_t>(c[0] | (c[1] << 4));
-            }
-            continue;
-          }
-        }
-        if constexpr (kVectorPack) {
-          if (byte != 255) {  // no NaN or inf in the block (its amax would be one), so every y is finite
-            for (size_t i = 0; i < kN; i += lanes) {
-              const auto y = hn::Mul(LoadF32(d, x + i), inverse);
-              StoreCodes<kEpb>(d, EncodeExmy<Spec, kOverflow, true>(d, y), out + i / kEpb);
-            }
-          } else {
-            for (size_t i = 0; i < kN; i += lanes) {
-              const auto v = LoadF32(d, x + i);
-              const auto y = hn::IfThenElse(hn::IsNaN(v), v, hn::Mul(v, inverse));
-              StoreCodes<kEpb>(d, EncodeExmy<Spec, kOverflow>(d, y), out + i / kEpb);
-            }
-          }
-        } else {  // one lane (HWY_SCALAR) and packed codes: pack pairs by hand
-          for (size_t i = 0; i < kN; i += 2) {
-            const auto v0 = LoadF32(d, x + i);
-            const auto v1 = LoadF32(d, x + i + 1);
-            const auto c0 =
-                hn::GetLane(EncodeExmy<Spec, kOverflow>(d, hn::IfThenElse(hn::IsNaN(v0), v0, hn::Mul(v0, inverse))));
-            const auto c1 =
-                hn::GetLane(EncodeExmy<Spec, kOverflow>(d, hn::IfThenElse(hn::IsNaN(v1), v1, hn::Mul(v1, inverse))));
-            out[i / 2] = static_cast<uint8_t>(c0 | (c1 << 4));
-          }
+      for (size_t b0 = 0; b0 < blocks; b0 += kBatch) {
+        const Src* x = row + b0 * kN;
+        const size_t n = blocks - b0 < kBatch ? blocks - b0 : kBatch;
+        PrefetchLines(AddressAhead(x, kStreamAheadBytes), kBatch * kN * sizeof(Src));  // hints only
+        // Lane j: block b0 + j's amax bits (a whole batch with n folded to a constant; the row's last, partial
+        // batch reads only its n blocks).
+        auto m = n == kBatch ? BlockAbsMaxes<kBatch, kN>(d, x, kBatch) : BlockAbsMaxes<kBatch, kN>(d, x, n);
+        if constexpr (kBatch == 1) m = hn::MaxOfLanes(di, m);
+        const auto scale_bytes = detail::E8M0Bytes<R, E>(di, m);
+        StoreCodes<1>(d, scale_bytes, bytes);
+        hn::Store(hn::BitCast(d, detail::E8M0InverseBits(di, scale_bytes)), d, inverses);
+        std::memcpy(static_cast<void*>(scales + b0), bytes, n);
+        for (size_t j = 0; j < n; ++j) {
+          encode_block(x + j * kN, data + (b0 + j) * kN / kEpb, bytes[j], hn::Set(d, inverses[j]));
         }
       }
     }

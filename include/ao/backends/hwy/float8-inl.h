@@ -2,7 +2,9 @@
 // Arithmetic>, G = per_tensor, per_row or per_block<R, C>): quantize and dequantize one task, byte- and
 // bit-identical to ao::scalar::quantize / dequantize (ao/backends/scalar/float8.hpp) on every Highway target.
 //
-//   amax   max |x| over the granule as fp32 bits (NaN wins); a per_block tile is read tile by tile (R rows x C)
+//   amax   max |x| over the granule as fp32 bits (NaN wins); a per_block tile is read tile by tile (R rows x C);
+//          per_row reduces row r + 1 chunk by chunk between row r's chunks of codes, so that the next row's DRAM
+//          reads overlap this row's arithmetic (streaming.hpp)
 //   scale  ao::scalar::float8_scale<F, Src>(amax): the oracle's own scalar expression, once per granule
 //   code   E(clamp(x / scale, -max, max)): a true fp32 division (vdivps, not a reciprocal), then the NaN rules of
 //          the arithmetic written out (torch_cpu: a NaN x, else a NaN scale, propagates; an invalid quotient is
@@ -28,6 +30,7 @@
 #include "ao/backends/hwy/convert-inl.h"
 #include "ao/backends/hwy/exmy-inl.h"
 #include "ao/backends/hwy/reduce-inl.h"
+#include "ao/backends/hwy/streaming.hpp"
 #include "ao/backends/scalar/float8.hpp"
 #include "ao/backends/scalar/task.hpp"
 #include "ao/backends/task.hpp"
@@ -149,11 +152,22 @@ void Quantize(const ao::quantize_task<ao::float8_scaled<E, G, C, A>, Src>& t) {
         detail::Float8QuantizeRun<F>(d, src_row(r), t.cols, t.tensor.scale, false, data_row(r));
     } else if constexpr (std::is_same_v<G, ao::per_row>) {
       if (t.cols == 0) return;
+      // Row r + 1's amax pass runs chunk by chunk between row r's chunks of codes (streaming.hpp).
+      auto m = t.rows ? detail::Float8AbsMaxRun(d, src_row(0), t.cols, hn::Zero(di)) : hn::Zero(di);
       for (size_t r = 0; r < t.rows; ++r) {
-        const float amax = AbsMaxOfLanes(di, detail::Float8AbsMaxRun(d, src_row(r), t.cols, hn::Zero(di)));
+        const float amax = AbsMaxOfLanes(di, m);
         const float scale = ao::scalar::float8_scale<F, Src>(amax);
         t.scales[static_cast<std::ptrdiff_t>(r) * t.scales_stride] = scale;
-        detail::Float8QuantizeRun<F>(d, src_row(r), t.cols, scale, amax - amax == 0.0f, data_row(r));
+        const bool finite = amax - amax == 0.0f;
+        m = hn::Zero(di);
+        for (size_t c = 0; c < t.cols; c += kRowChunkValues) {
+          const size_t n = t.cols - c < kRowChunkValues ? t.cols - c : kRowChunkValues;
+          if (r + 1 < t.rows) {
+            PrefetchLines(AddressAhead(src_row(r + 1) + c, kStreamAheadBytes), n * sizeof(Src));
+            m = detail::Float8AbsMaxRun(d, src_row(r + 1) + c, n, m);
+          }
+          detail::Float8QuantizeRun<F>(d, src_row(r) + c, n, scale, finite, data_row(r) + c);
+        }
       }
     } else {
       static_assert(detail::Float8Tile<G>::kPerBlock, "float8_scaled: per_tensor, per_row or per_block<R, C>");

@@ -2,11 +2,12 @@
 // dequantize one task, byte- and bit-identical to ao::scalar::quantize / dequantize (ao/backends/scalar/nvfp4.hpp,
 // whose operation order ao/formats/nvfp4.hpp spells out) on every Highway target.
 //
-// Per block of 16 (whole vectors): amax as fp32 bits (NaN wins); the e4m3 scale s and the reciprocal r are the
-// oracle's expressions (amax / 6, clamp to [2^-6, 448], e4m3 RNE; r = 1 / s or (1 / g) / s), evaluated lane by
-// lane for 64 blocks at a time; codes are fp4(clamp(x * r, -6, 6)) with NaN passing the clamp (fp4 has no NaN:
-// +6, code 7), which is the saturating encoder's code of x * r; narrowed and nibble-packed. Dequantize: fp4 value
-// * s (fp32), s = e4m3 value or fl32(g * e4m3), rounded once to Dst (torchao's to_dtype).
+// Per block of 16 (whole vectors): amax as fp32 bits (NaN wins), Lanes blocks folded into one vector at a time
+// (BlockAbsMaxes, reduce-inl.h); the e4m3 scale s and the reciprocal r are the oracle's expressions (amax / 6,
+// clamp to [2^-6, 448], e4m3 RNE; r = 1 / s or (1 / g) / s), evaluated lane by lane for 64 blocks at a time, the
+// source of the next 64 hinted meanwhile (streaming.hpp); codes are fp4(clamp(x * r, -6, 6)) with NaN passing the
+// clamp (fp4 has no NaN: +6, code 7), which is the saturating encoder's code of x * r; narrowed and nibble-packed.
+// Dequantize: fp4 value * s (fp32), s = e4m3 value or fl32(g * e4m3), rounded once to Dst (torchao's to_dtype).
 
 #if defined(AO_BACKENDS_HWY_NVFP4_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef AO_BACKENDS_HWY_NVFP4_INL_H_
@@ -24,6 +25,7 @@
 #include "ao/backends/hwy/convert-inl.h"
 #include "ao/backends/hwy/exmy-inl.h"
 #include "ao/backends/hwy/reduce-inl.h"
+#include "ao/backends/hwy/streaming.hpp"
 #include "ao/backends/scalar/nvfp4.hpp"
 #include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/backends/task.hpp"
@@ -45,8 +47,8 @@ namespace detail {
 inline constexpr size_t kNvfp4ScaleBatch = 64;
 
 template <bool G>
-HWY_INLINE void Nvfp4Scales(const float* HWY_RESTRICT amax, size_t n, float global_scale,
-                            uint8_t* HWY_RESTRICT codes, float* HWY_RESTRICT inverse) {
+HWY_INLINE void Nvfp4Scales(const float* HWY_RESTRICT amax, size_t n, float global_scale, uint8_t* HWY_RESTRICT codes,
+                            float* HWY_RESTRICT inverse) {
   using S = ao::float8_e4m3fn;
   const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
@@ -77,6 +79,9 @@ void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
   constexpr bool kVectorPack = hn::MaxLanes(decltype(d)()) >= 2;
   const size_t lanes = hn::Lanes(d);
   const size_t blocks = t.cols / kN;
+  // Blocks whose amaxes are folded into one vector (reduce-inl.h): Lanes(d), fixed on fixed-width targets.
+  constexpr size_t kFold = HWY_HAVE_SCALABLE ? 1 : hn::MaxLanes(decltype(d)());
+  static_assert(kBatch % kFold == 0, "NVFP4 quantize: whole folds per batch");
   // fp4(clamp(x * r, -6, 6)) is the saturating encoder's code of x * r (rounding is monotone and 6 is fp4's max;
   // a NaN passes the clamp and encodes as +max either way).
   auto encode = [&](hn::Vec<decltype(d)> x, hn::Vec<decltype(d)> r) {
@@ -94,13 +99,17 @@ void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
     ao::float8_e4m3fn* scales = t.scales + static_cast<std::ptrdiff_t>(row) * t.scales_stride;
     for (size_t b0 = 0; b0 < blocks; b0 += kBatch) {
       const size_t n = blocks - b0 < kBatch ? blocks - b0 : kBatch;
-      for (size_t j = 0; j < n; ++j) {
-        const Src* x = src + (b0 + j) * kN;
-        auto m = hn::Zero(di);
-        for (size_t i = 0; i < kN; i += lanes) m = hn::Max(m, AbsMaxBits(d, LoadF32(d, x + i)));
-        amax[j] = AbsMaxOfLanes(di, m);
+      PrefetchLines(AddressAhead(src + b0 * kN, kStreamAheadBytes), kBatch * kN * sizeof(Src));  // hints only
+      size_t j = 0;
+      for (; j < n; j += kFold) {  // kFold blocks' amaxes at a time, block j + k in lane k (0 past n)
+        const auto m = BlockAbsMaxes<kFold, kN>(d, src + b0 * kN, n, j);
+        if constexpr (kFold == 1) {
+          amax[j] = AbsMaxOfLanes(di, m);
+        } else {
+          hn::Store(hn::BitCast(d, m), d, amax + j);
+        }
       }
-      for (size_t j = n; j < kBatch; ++j) amax[j] = 0.0f;
+      for (; j < kBatch; ++j) amax[j] = 0.0f;
       detail::Nvfp4Scales<G>(amax, n, g, scale_codes, inverse);
       for (size_t j = 0; j < n; ++j) {
         const size_t b = b0 + j;

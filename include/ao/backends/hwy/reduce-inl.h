@@ -4,6 +4,11 @@
 //                        NaN anywhere wins (the largest |NaN| bits; bf16/fp16 NaNs are canonical, convert-inl.h),
 //                        0 for an empty band.
 //   AbsMaxBits(di, v)    per-lane |v| as i32 bits (>= 0), the quantity every kernel's block amax maximizes.
+//   BlockAbsMaxes<kCount, kN>(d, x, n, first)
+//                        the AbsMaxBits maxima of kCount consecutive blocks of kN values, one block a lane: each
+//                        block's vectors are merged with Max, then the kCount vectors are folded into one by a
+//                        transpose-style tree (Max of ConcatEven and ConcatOdd of each pair, log2(kCount) levels),
+//                        kCount - 1 folds instead of one horizontal reduction per block.
 
 #if defined(AO_BACKENDS_HWY_REDUCE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef AO_BACKENDS_HWY_REDUCE_INL_H_
@@ -37,6 +42,32 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> AbsMaxBits(DF df, hn::Vec<DF> v) {
 template <class DI>
 HWY_INLINE float AbsMaxOfLanes(DI di, hn::Vec<DI> bits) {
   return ao::detail::bit_cast<float>(static_cast<uint32_t>(hn::GetLane(hn::MaxOfLanes(di, bits))));
+}
+
+// Lane j (j < kCount = Lanes(d), a power of two; kN a multiple of Lanes(d)) of the result: max AbsMaxBits of block
+// b = first + j, the kN values at x + b * kN, for b < n; 0 for b >= n (those blocks are not read). Each fold keeps
+// the order: after the level that pairs runs of k blocks, every block owns Lanes(d) / k contiguous lanes.
+// kCount = 1 with more lanes (scalable vectors) leaves the one block's per-lane maxima: reduce them with MaxOfLanes.
+template <size_t kCount, size_t kN, class DF, class Src>
+HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> BlockAbsMaxes(DF d, const Src* HWY_RESTRICT x, size_t n, size_t first = 0) {
+  const hn::RebindToSigned<DF> di;
+  if constexpr (kCount == 1) {
+    auto m = hn::Zero(di);
+    if (first < n) {
+      const Src* block = x + first * kN;
+      for (size_t i = 0; i < kN; i += hn::Lanes(d)) m = hn::Max(m, AbsMaxBits(d, LoadF32(d, block + i)));
+    }
+    return m;
+  } else {
+#if HWY_TARGET == HWY_SCALAR  // one lane: kCount is 1 (and there is no ConcatOdd)
+    static_assert(kCount == 1, "BlockAbsMaxes: kCount is Lanes(d)");
+    return hn::Zero(di);
+#else
+    const auto lo = BlockAbsMaxes<kCount / 2, kN>(d, x, n, first);
+    const auto hi = BlockAbsMaxes<kCount / 2, kN>(d, x, n, first + kCount / 2);
+    return hn::Max(hn::ConcatEven(di, hi, lo), hn::ConcatOdd(di, hi, lo));
+#endif
+  }
 }
 
 template <class Src>
