@@ -9,8 +9,9 @@
 //   roofline/<format>/<t>t              a streaming read (a sum of 64-bit words) of the same copies, the same bytes:
 //                                       the same-run bandwidth the GEMV divides by.
 //   gemm/<format>/M512/<t>t/highway     M = 512 (prefill), one copy of W; counter GFLOP/s = 2 M N K per call.
-//   dynamic_gemv/<W>/M<m>/<t>t/<backend>  ao::matmul_dynamic<int8_symmetric_per_row> (x quantized per call, then
-//                                       int8 x int8 dot products: VNNI where the CPU has it), W cycled as for gemv;
+//   dynamic_gemv/<W>/M<m>/<t>t/<backend>  ao::matmul_dynamic<A> (x quantized per call, then integer dot products:
+//                                       VNNI where the CPU has it; A in the label: int8_symmetric_per_row for int8
+//                                       W, int8_asymmetric_per_row for group-wise int4 W), W cycled as for gemv;
 //                                       bytes_per_second: W's bytes per call (compare with roofline/<W>).
 //   dynamic_gemm/<W>/M512/<t>t/highway  the same at M = 512, one copy of W; counter GOP/s = 2 M N K per call.
 //   onednn_u8s8/M<m>/1t, onednn_f32/M<m>/1t   the peer (benchmarks/onednn_peer.hpp, when built with oneDNN): its
@@ -134,34 +135,36 @@ void gemm(benchmark::State& state, int threads) {
                                                  benchmark::Counter::kIsRate);
 }
 
-// ao::matmul_dynamic with per-token int8 activations (torchao's Int8DynamicActivationInt8Weight).
-template <class F, class Backend>
+// ao::matmul_dynamic with per-token int8 activations of format A (torchao's Int8DynamicActivationInt8Weight:
+// symmetric; Int8DynamicActivationIntxWeight, W4A8 with group-wise W: asymmetric).
+template <class A, class F, class Backend>
 void dynamic_gemv(benchmark::State& state, std::size_t m, int threads) {
   time_matmul<F>(state, m, threads, [](auto x, const auto& w, auto y, auto&... ex) {
-    ao::matmul_dynamic<ao::int8_symmetric_per_row>(x, w, y, Backend{}, ex...);
+    ao::matmul_dynamic<A>(x, w, y, Backend{}, ex...);
   });
   state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * m * kN * kK * 1e-9,
                                                benchmark::Counter::kIsRate);
+  state.SetLabel(std::string("x: ") + ao::name<A>());
 }
 
-template <class F>
+template <class A, class F>
 void register_dynamic() {
   const std::string name = ao::name<F>();
   for (int t : {1, 2}) {
     const std::string ts = "/" + std::to_string(t) + "t";
     for (std::size_t m : {1, 8}) {
       benchmark::RegisterBenchmark(("dynamic_gemv/" + name + "/M" + std::to_string(m) + ts + "/highway").c_str(),
-                                   [m, t](benchmark::State& s) { dynamic_gemv<F, ao::backend::highway>(s, m, t); })
+                                   [m, t](benchmark::State& s) { dynamic_gemv<A, F, ao::backend::highway>(s, m, t); })
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
     }
     benchmark::RegisterBenchmark(("dynamic_gemm/" + name + "/M512" + ts + "/highway").c_str(),
-                                 [t](benchmark::State& s) { dynamic_gemv<F, ao::backend::highway>(s, 512, t); })
+                                 [t](benchmark::State& s) { dynamic_gemv<A, F, ao::backend::highway>(s, 512, t); })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark(("dynamic_gemv/" + name + "/M1/1t/scalar").c_str(),
-                               [](benchmark::State& s) { dynamic_gemv<F, ao::backend::scalar>(s, 1, 1); })
+                               [](benchmark::State& s) { dynamic_gemv<A, F, ao::backend::scalar>(s, 1, 1); })
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
 }
@@ -252,7 +255,9 @@ int main(int argc, char** argv) {
   register_format<ao::nvfp4>();
   register_gemm<ao::int4_symmetric_group32>();
   register_gemm<ao::mxfp4>();
-  register_dynamic<ao::int8_symmetric_per_row>();
+  register_dynamic<ao::int8_symmetric_per_row, ao::int8_symmetric_per_row>();
+  register_dynamic<ao::int8_asymmetric_per_row, ao::int4_symmetric_group32>();
+  register_dynamic<ao::int8_asymmetric_per_row, ao::int4_asymmetric_group32>();
 #if defined(AO_BENCH_WITH_DNNL)
   register_onednn();
 #endif

@@ -2,12 +2,13 @@
 // once per Highway target: MatmulDot, which does not depend on the weight format (the formats' tiles are decoded by
 // their dequantize kernels, dispatched by the other units), and MatmulDotFused for the registry's FP8 and affine
 // formats (AO_FORMAT_LIST_FLOAT8, AO_FORMAT_LIST_AFFINE), which decodes in registers; and Int8Dot, the integer
-// kernel of ao::matmul over quantized activations (ao/backends/hwy/int8_dot-inl.h).
+// kernels of ao::matmul over quantized activations (ao/backends/hwy/int8_dot-inl.h, group_int8_dot-inl.h).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu_dispatch_matmul.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
+#include "ao/backends/hwy/group_int8_dot-inl.h"
 #include "ao/backends/hwy/int8_dot-inl.h"
 #include "ao/backends/hwy/matmul-inl.h"
 #include "ao/formats/registry.hpp"
@@ -28,7 +29,9 @@ HWY_AFTER_NAMESPACE();
 namespace ao::highway {
 HWY_EXPORT(MatmulDot);
 HWY_EXPORT(Int8Dot);
+HWY_EXPORT(GroupInt8Dot);
 void dynamic_int8_dot::run(const int8_dot_task& t) { HWY_DYNAMIC_DISPATCH(Int8Dot)(t); }
+void dynamic_int8_dot::run_group(const group_int8_dot_task& t) { HWY_DYNAMIC_DISPATCH(GroupInt8Dot)(t); }
 void dynamic_matmul::dot(const matmul_dot_task& t) { HWY_DYNAMIC_DISPATCH(MatmulDot)(t); }
 #define AO_CPU_DISPATCH_EXPORT_MATMUL(id, type)                            \
   HWY_EXPORT(MatmulDotFused_##id);                                         \

@@ -1,5 +1,6 @@
 // ao/ops/integer_matmul.hpp: ao::matmul over quantized activations and weights, with integer dot products
-// (torchao's Int8DynamicActivationInt8Weight and Int8StaticActivationInt8Weight, numerics spec §4.4):
+// (torchao's Int8DynamicActivationInt8Weight and Int8StaticActivationInt8Weight, numerics spec §4.4; and with
+// group-wise W, Int8DynamicActivationIntxWeight, W4A8):
 //
 //   ao::matmul(xq, w, y, options...)                 y[m, n] = epilogue(S[m, n])
 //   ao::matmul(xq, w, bias, y, options...)           the same, with bias[n] added in the epilogue
@@ -16,8 +17,9 @@
 //   A, W  integer-matmul formats (is_integer_matmul_format_v): ao::affine with an integer zero point, per_row (per
 //         token for x, per output channel for W) or per_tensor, any target range (codes one per byte, int8 or
 //         uint8), any scale dtype (float, bf16, fp16). torchao's: ao::int8_symmetric_per_row for both, with the
-//         scale dtype of the model (Int8Tensor.from_hp computes scales in the input's dtype); group-wise W
-//         (W4A8) is not an integer-matmul format (a per-group float scale breaks the one integer sum).
+//         scale dtype of the model (Int8Tensor.from_hp computes scales in the input's dtype).
+//         W may also be group-wise (is_group_integer_matmul_weight_v: ao::affine<..., ao::group<G>> with an
+//         integer zero point, any width 1..8, e.g. ao::int4_symmetric_group32): W4A8, below.
 //   bias  ao::strided_view<const float, 1> of N values (a bf16 model's bias widened to float: the same values).
 //   y     ao::strided_view<Dst, 2>, M x N, Dst = float or ao::bfloat16 (torchao: the activation's dtype).
 // Options: a backend tag (ao::backend::highway{}, the default, or ao::backend::scalar{}, the reference) and an
@@ -42,9 +44,26 @@
 // VNNI, int16 multiply-add elsewhere; K is cut into chunks of int8_dot_task::kMaxK (32768) so that no int32 partial
 // sum overflows. The scalar backend sums in int64 directly. Both give the same S, so the same bytes.
 //
-// What is checked (ao::error naming the argument; nothing is written on error): x's and W's views, K equal, y
-// M x N with rows that do not overlap, bias N values, no output aliasing any input. M = 0 or N = 0: nothing is
-// written; K = 0: S = 0.
+// Group-wise W (W4A8: torchao's Int8DynamicActivationIntxWeight, IntxUnpackedToInt8Tensor with int8 per-token
+// activations, which torchao itself computes as a float matmul of the dequantized operands). Per group g of G
+// values the integer S_g[m, n] = sum over the group of (xq - zx[m]) * (w - zw[n, g]) is exact, then
+//   y = Dst(sx[m] * sum_g sw[n, g] * S_g + bias[n])
+// with fp32 arithmetic in an order of each backend's own, so the result is within the float error bound below, not
+// bit-exact across backends and targets:
+//   scalar   each S_g in int64, sum_g sw S_g and the product with sx in double, rounded to float; + bias in fp32.
+//   highway  (ao/backends/hwy/group_int8_dot-inl.h) with x' = xq (int8 codes) or xq - 128 (uint8 codes) and zx' the
+//            same shift of zx: f = sum_g sw * sum x' (w - zw) (exact int32 parts of 8 values, summed in fp32),
+//            q = sum_g sw * sum (w - zw) when some zx' != 0, then y = Dst((f - zx' q) * sx + bias) in fp32.
+//   bound    |y - y_exact| <= gamma_(K/16 + 8) * |sx| * sum_g |sw| sum_k (|x'| + |zx'|) |w - zw|
+//            + 2^-23 (|y_exact| + |bias|), plus bf16's rounding for a bf16 y (tests/ops/group_integer_matmul_test.cc).
+// With power-of-two scales and sums below 2^24 every step is exact: y is then the exact result on every path.
+// Zero points must be codes of W (ao::error otherwise, found band by band as the matmul runs: y may then be partly
+// written). AVX-512 VNNI runs groups of 32, 64 and multiples of 128 whose w - zw fit int8 (every width up to 7 bits,
+// and 8-bit symmetric W); other groups, asymmetric 8-bit W and other CPUs take the generic kernel.
+//
+// What is checked (ao::error naming the argument; nothing is written on error unless said above): x's and W's
+// views, K equal, y M x N with rows that do not overlap, bias N values, no output aliasing any input. M = 0 or
+// N = 0: nothing is written; K = 0: S = 0.
 #pragma once
 
 #include <algorithm>
@@ -52,6 +71,7 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ao/backend.hpp"
@@ -76,11 +96,20 @@ template <class T, class M, class G, class S, class E>
 struct integer_matmul_format<affine<T, M, G, S, zero_point_domain::integer, E>>
     : std::bool_constant<std::is_same_v<G, per_row> || std::is_same_v<G, per_tensor>> {};
 
+template <class F>
+struct group_integer_weight_format : std::false_type {};
+template <class T, class M, int G, class S, class E>
+struct group_integer_weight_format<affine<T, M, group<G>, S, zero_point_domain::integer, E>> : std::true_type {};
+
 }  // namespace detail
 
-// Whether F can be an operand of the integer ao::matmul (above).
+// Whether F can be an operand of the integer ao::matmul (above): x's format, or W's with per-row parameters.
 template <class F>
 inline constexpr bool is_integer_matmul_format_v = detail::integer_matmul_format<F>::value;
+
+// Whether F can be W's format in the integer ao::matmul with group-wise scales (W4A8 and the like, above).
+template <class F>
+inline constexpr bool is_group_integer_matmul_weight_v = detail::group_integer_weight_format<F>::value;
 
 namespace detail {
 
@@ -93,11 +122,14 @@ struct integer_operand {
   std::size_t param_row(std::size_t r) const noexcept {
     return std::is_same_v<typename F::granularity, per_tensor> ? 0 : r;
   }
-  float scale(std::size_t r) const noexcept {
-    return static_cast<float>(q.scales[static_cast<std::ptrdiff_t>(param_row(r)) * q.scales_stride]);
+  // Row r's parameters (of its group g, for group-wise W).
+  float scale(std::size_t r, std::size_t g = 0) const noexcept {
+    return static_cast<float>(
+        q.scales[static_cast<std::ptrdiff_t>(param_row(r)) * q.scales_stride + static_cast<std::ptrdiff_t>(g)]);
   }
-  std::int32_t zero_point(std::size_t r) const noexcept {
-    return q.zero_points[static_cast<std::ptrdiff_t>(param_row(r)) * q.zero_points_stride];
+  std::int32_t zero_point(std::size_t r, std::size_t g = 0) const noexcept {
+    return q.zero_points[static_cast<std::ptrdiff_t>(param_row(r)) * q.zero_points_stride +
+                         static_cast<std::ptrdiff_t>(g)];
   }
   const std::uint8_t* row(std::size_t r) const noexcept {
     return q.data + static_cast<std::ptrdiff_t>(r) * q.data_stride;
@@ -231,6 +263,180 @@ void integer_matmul_run(backend::highway, const integer_matmul_problem<A, W, Dst
   });
 }
 
+// ---- Group-wise W (W4A8): y = sx * sum over groups of sw[g] * S_g + bias ----
+
+template <class A, class W, class Dst>
+struct group_integer_matmul_problem {
+  static constexpr std::size_t kGroup = static_cast<std::size_t>(W::granularity::size);
+  integer_operand<A> x;
+  integer_operand<W> w;
+  const float* bias;  // N values, or null
+  strided_view<Dst, 2> y;
+  std::size_t m, n, k;
+
+  std::size_t groups() const noexcept { return k / kGroup; }
+  // y[row, col] = Dst(v + bias[col]), in fp32.
+  void store(std::size_t row, std::size_t col, float v) const {
+    if (bias != nullptr) v += bias[col];
+    y.data()[static_cast<std::ptrdiff_t>(row) * y.stride(0) + static_cast<std::ptrdiff_t>(col)] =
+        scalar::detail::from_float<Dst>(v);
+  }
+};
+
+// The smallest and largest zero point of W's rows [r0, r1). They must be codes of W (what ao::quantize writes;
+// others would change the kernels' integer arithmetic): an ao::error names the first that is not. Checked band by
+// band as the matmul runs (the band's zero points are then in cache), so on this error y is left partly written.
+template <class A, class W>
+std::pair<std::int32_t, std::int32_t> group_zero_point_range(const integer_operand<W>& w, std::size_t r0,
+                                                             std::size_t r1, std::size_t groups) {
+  std::int32_t lo = W::quant_min, hi = W::quant_min;
+  if (r0 < r1 && groups > 0) lo = hi = w.zero_point(r0, 0);
+  for (std::size_t r = r0; r < r1; ++r) {
+    const std::int32_t* z = w.q.zero_points + static_cast<std::ptrdiff_t>(r) * w.q.zero_points_stride;
+    for (std::size_t g = 0; g < groups; ++g) {
+      lo = std::min(lo, z[g]);
+      hi = std::max(hi, z[g]);
+    }
+  }
+  if (lo >= W::quant_min && hi <= W::quant_max) return {lo, hi};
+  for (std::size_t r = r0; r < r1; ++r) {
+    for (std::size_t g = 0; g < groups; ++g) {
+      const std::int32_t z = w.zero_point(r, g);
+      if (z < W::quant_min || z > W::quant_max) {
+        throw ao::error(std::string("ao::matmul<") + format_name<A>() + " x " + format_name<W>() + ">: W's zero point " +
+                        std::to_string(z) + " (row " + std::to_string(r) + ", group " + std::to_string(g) +
+                        ") is outside its codes' range [" + std::to_string(W::quant_min) + ", " +
+                        std::to_string(W::quant_max) + "]");
+      }
+    }
+  }
+  return {lo, hi};
+}
+
+// Asks for `rows` rows of `count` elements (`stride` elements apart) to be brought into cache.
+template <class T>
+void prefetch_rows(const T* p, std::ptrdiff_t stride, std::size_t rows, std::size_t count) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const char* row = reinterpret_cast<const char*>(p + static_cast<std::ptrdiff_t>(r) * stride);
+    for (std::size_t b = 0; b < count * sizeof(T); b += 64) __builtin_prefetch(row + b);
+  }
+}
+
+// The reference: each S_g = sum over the group of (x - zx)(w - zw) exactly (int64), sum_g sw[g] * S_g and the
+// product with sx in double, rounded once to float; then + bias in fp32 and Dst.
+template <class A, class W, class Dst, class Executor>
+void integer_matmul_run(backend::scalar, const group_integer_matmul_problem<A, W, Dst>& p, Executor& ex) {
+  constexpr std::size_t G = group_integer_matmul_problem<A, W, Dst>::kGroup;
+  const std::size_t step = matmul_rows_per_task(p.k);
+  ex.parallel_for((p.n + step - 1) / step, [&](std::size_t task) {
+    group_zero_point_range<A>(p.w, task * step, std::min(p.n, (task + 1) * step), p.groups());
+    for (std::size_t n = task * step; n < std::min(p.n, (task + 1) * step); ++n) {
+      for (std::size_t m = 0; m < p.m; ++m) {
+        const std::int64_t zx = p.x.zero_point(m);
+        double acc = 0.0;
+        for (std::size_t g = 0; g < p.groups(); ++g) {
+          const std::int64_t zw = p.w.zero_point(n, g);
+          std::int64_t s = 0;
+          for (std::size_t k = g * G; k < (g + 1) * G; ++k) s += (p.x.code(m, k) - zx) * (p.w.code(n, k) - zw);
+          acc += static_cast<double>(p.w.scale(n, g)) * static_cast<double>(s);
+        }
+        p.store(m, n, static_cast<float>(static_cast<double>(p.x.scale(m)) * acc));
+      }
+    }
+  });
+}
+
+// The Highway backend. x is copied as int8 codes (uint8 ones less 128, with their zero points), zero-padded to 64
+// values, with the VNNI path's lane sums (group_int8_dot-inl.h). W is read in place (fp32 scales too; bf16 and fp16
+// ones are widened per band of W rows). The kernel gives f = sum_g sw[g] sum x (w - zw) and q = sum_g sw[g]
+// sum (w - zw); then y = ((f - zx q) * sx) + bias in fp32 (q only for x with a zero point).
+template <class A, class W, class Dst, class Executor>
+void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, W, Dst>& p, Executor& ex) {
+  using task_t = highway::group_int8_dot_task;
+  constexpr std::size_t kR = task_t::kMaxRows;
+  constexpr std::size_t kMBlock = 64;
+  constexpr std::size_t G = group_integer_matmul_problem<A, W, Dst>::kGroup;
+  static_assert(G <= task_t::kMaxGroup, "ao::matmul: groups of W above 65536 values are not supported");
+  constexpr std::int32_t kXShift = integer_operand<A>::kSigned ? 0 : 128;
+  constexpr bool kFloatScales = std::is_same_v<scale_storage_t<W>, float>;
+  const std::size_t kp = (p.k + task_t::kXPadding - 1) / task_t::kXPadding * task_t::kXPadding;
+  const std::size_t lanes_per_row = kp / task_t::kXPadding * task_t::kLanesPer;
+  std::vector<std::int8_t> x(p.m * kp), codes(p.k);
+  std::vector<std::int32_t> x_lanes(p.m * lanes_per_row);
+  std::vector<std::int32_t> zx(p.m);
+  bool x_zero_points = false;
+  for (std::size_t m = 0; m < p.m; ++m) {
+    const std::uint8_t* row = p.x.row(m);
+    for (std::size_t k = 0; k < p.k; ++k) codes[k] = static_cast<std::int8_t>(row[k] ^ (kXShift != 0 ? 0x80 : 0));
+    highway::group_int8_dot_prepare_x(G, codes.data(), p.k, x.data() + m * kp, x_lanes.data() + m * lanes_per_row);
+    zx[m] = p.x.zero_point(m) - kXShift;
+    x_zero_points = x_zero_points || zx[m] != 0;
+  }
+  const std::size_t groups = p.groups();
+  const std::size_t step = matmul_rows_per_task(p.k);
+  ex.parallel_for((p.n + step - 1) / step, [&](std::size_t task) {
+    const std::size_t n0 = task * step, rows = std::min(step, p.n - n0);
+    const auto [lo, hi] = group_zero_point_range<A>(p.w, n0, n0 + rows, groups);
+    if (n0 + rows < p.n) {
+      // The next band's zero points and scales, to cache while this band's codes stream (the range check above
+      // would otherwise wait for them from memory, a small share of W's bytes with nothing to overlap).
+      const std::size_t next = std::min(step, p.n - n0 - rows);
+      prefetch_rows(p.w.q.zero_points + static_cast<std::ptrdiff_t>(n0 + rows) * p.w.q.zero_points_stride,
+                    p.w.q.zero_points_stride, next, groups);
+      prefetch_rows(p.w.q.scales + static_cast<std::ptrdiff_t>(n0 + rows) * p.w.q.scales_stride,
+                    p.w.q.scales_stride, next, groups);
+    }
+    const bool fits = W::quant_min - hi >= -128 && W::quant_max - lo <= 127;  // every w - zw within int8
+    const bool zeros = lo != 0 || hi != 0;
+    std::vector<float> widened(kFloatScales ? 0 : rows * groups), q(rows, 0.0f);
+    for (std::size_t i = 0; i < widened.size(); ++i) widened[i] = p.w.scale(n0 + i / groups, i % groups);
+    float f[kR * kR];
+    for (std::size_t mb = 0; mb < p.m; mb += kMBlock) {
+      const std::size_t m_end = std::min(p.m, mb + kMBlock);
+      for (std::size_t j0 = 0; j0 < rows; j0 += kR) {
+        const std::size_t w_rows = std::min(kR, rows - j0);
+        for (std::size_t m0 = mb; m0 < m_end; m0 += kR) {
+          task_t t{};
+          t.x = x.data() + static_cast<std::ptrdiff_t>(m0 * kp);
+          t.x_stride = static_cast<std::ptrdiff_t>(kp);
+          t.x_rows = std::min(kR, m_end - m0);
+          t.x_lanes = x_lanes.data() + static_cast<std::ptrdiff_t>(m0 * lanes_per_row);
+          t.x_lanes_stride = static_cast<std::ptrdiff_t>(lanes_per_row);
+          t.w = p.w.row(n0 + j0);
+          t.w_stride = p.w.q.data_stride;
+          t.w_rows = w_rows;
+          t.w_signed = integer_operand<W>::kSigned;
+          t.w_fits_int8 = fits;
+          t.group = G;
+          if constexpr (kFloatScales) {
+            t.w_scales = p.w.q.scales + static_cast<std::ptrdiff_t>(n0 + j0) * p.w.q.scales_stride;
+            t.w_scales_stride = p.w.q.scales_stride;
+          } else {
+            t.w_scales = widened.data() + static_cast<std::ptrdiff_t>(j0 * groups);
+            t.w_scales_stride = static_cast<std::ptrdiff_t>(groups);
+          }
+          t.w_zero_points =
+              zeros ? p.w.q.zero_points + static_cast<std::ptrdiff_t>(n0 + j0) * p.w.q.zero_points_stride : nullptr;
+          t.w_zero_points_stride = p.w.q.zero_points_stride;
+          t.k = p.k;
+          t.f = f;
+          t.f_stride = static_cast<std::ptrdiff_t>(kR);
+          t.q = x_zero_points && m0 == 0 ? q.data() + j0 : nullptr;  // once per W tile, on the first x tile
+          t.w_next = n0 + j0 + kR < p.n ? t.w + static_cast<std::ptrdiff_t>(kR) * t.w_stride : nullptr;
+          highway::group_int8_dot(t);
+          for (std::size_t i = 0; i < t.x_rows; ++i) {
+            const float sx = p.x.scale(m0 + i);
+            for (std::size_t j = 0; j < w_rows; ++j) {
+              const float v = f[i * kR + j] - static_cast<float>(zx[m0 + i]) * q[j0 + j];
+              p.store(m0 + i, n0 + j0 + j, v * sx);
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
 template <class XIn, class WIn, class DstT, class... Options>
 void integer_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const float, 1>* bias_in,
                     strided_view<DstT, 2> y, Options&... options) {
@@ -247,18 +453,24 @@ void integer_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const f
   using W = typename decltype(w)::format;
   static_assert(is_integer_matmul_format_v<A>,
                 "ao::matmul: a quantized x must be ao::affine with an integer zero point, per_row or per_tensor");
-  static_assert(is_integer_matmul_format_v<W>,
-                "ao::matmul with a quantized x: W must be ao::affine with an integer zero point, per_row or "
-                "per_tensor (group-wise W is not supported)");
+  static_assert(is_integer_matmul_format_v<W> || is_group_integer_matmul_weight_v<W>,
+                "ao::matmul with a quantized x: W must be ao::affine with an integer zero point, per_row, "
+                "per_tensor or group-wise");
   const char* op = "ao::matmul";
   const std::string where = std::string(op) + "<" + format_name<A>() + " x " + format_name<W>() + ">: ";
   check_quantized_view(op, x);
   check_quantized_view(op, w);
   const float* bias = check_matmul_operands(op, where, x.rows, x.cols, operand_buffers("x", x, x.data_row_bytes()),
                                             w.rows, w.cols, weight_buffers(w, w.data_row_bytes()), bias_in, y);
-  const integer_matmul_problem<A, W, DstT> p{{x}, {w}, bias, y, x.rows, w.rows, w.cols};
-  if (p.m == 0 || p.n == 0) return;
-  integer_matmul_run(Backend{}, p, ex);
+  if constexpr (is_group_integer_matmul_weight_v<W>) {
+    const group_integer_matmul_problem<A, W, DstT> p{{x}, {w}, bias, y, x.rows, w.rows, w.cols};
+    if (p.m == 0 || p.n == 0) return;
+    integer_matmul_run(Backend{}, p, ex);
+  } else {
+    const integer_matmul_problem<A, W, DstT> p{{x}, {w}, bias, y, x.rows, w.rows, w.cols};
+    if (p.m == 0 || p.n == 0) return;
+    integer_matmul_run(Backend{}, p, ex);
+  }
 }
 
 template <class T>

@@ -1,6 +1,7 @@
-// ao/backends/hwy/int8_dot.hpp: the Highway backend's integer dot-product entry point, what ao::matmul over
+// ao/backends/hwy/int8_dot.hpp: the Highway backend's integer dot-product entry points, what ao::matmul over
 // quantized activations (ao/ops/integer_matmul.hpp) calls:
-//   ao::highway::int8_dot(const ao::highway::int8_dot_task&)     (the task and its contract: int8_dot-inl.h)
+//   ao::highway::int8_dot(const ao::highway::int8_dot_task&)     (per-row W; the task and its contract: int8_dot-inl.h)
+//   ao::highway::group_int8_dot(const ao::highway::group_int8_dot_task&)    (group-wise W: group_int8_dot-inl.h)
 // With ao::cpu_dispatch linked (AO_CPU_DISPATCH), the call goes through Highway's dispatch table to the best target
 // of this CPU (src/cpu_dispatch_matmul.cc); otherwise to the kernel compiled for the including translation unit's
 // target (static dispatch). With AO_DISABLE_HIGHWAY, a plain scalar loop.
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ao/backends/hwy/group_int8_dot-inl.h"
 #include "ao/backends/hwy/int8_dot-inl.h"
 
 #if !defined(AO_DISABLE_HIGHWAY)
@@ -37,15 +39,18 @@ inline void int8_dot(const int8_dot_task& t) {
     }
   }
 }
+inline void group_int8_dot(const group_int8_dot_task& t) { group_int8_dot_loops(t); }
 #else
 // available = true (and run defined in src/cpu_dispatch_matmul.cc) when ao::cpu_dispatch is linked.
 struct dynamic_int8_dot {
 #if defined(AO_CPU_DISPATCH)
   static constexpr bool available = true;
   static void run(const int8_dot_task& t);
+  static void run_group(const group_int8_dot_task& t);
 #else
   static constexpr bool available = false;
   static void run(const int8_dot_task&) {}
+  static void run_group(const group_int8_dot_task&) {}
 #endif
 };
 
@@ -54,6 +59,14 @@ inline void int8_dot(const int8_dot_task& t) {
     dynamic_int8_dot::run(t);
   } else {
     HWY_STATIC_DISPATCH(Int8Dot)(t);
+  }
+}
+
+inline void group_int8_dot(const group_int8_dot_task& t) {
+  if constexpr (dynamic_int8_dot::available) {
+    dynamic_int8_dot::run_group(t);
+  } else {
+    HWY_STATIC_DISPATCH(GroupInt8Dot)(t);
   }
 }
 #endif
