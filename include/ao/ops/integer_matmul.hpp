@@ -346,9 +346,10 @@ void integer_matmul_run(backend::scalar, const group_integer_matmul_problem<A, W
   });
 }
 
-// The Highway backend. x is copied as int8 codes (uint8 ones less 128, with their zero points), zero-padded to 64
-// values, with the VNNI path's lane sums (group_int8_dot-inl.h). W is read in place (fp32 scales too; bf16 and fp16
-// ones are widened per band of W rows). The kernel gives f = sum_g sw[g] sum x (w - zw) and q = sum_g sw[g]
+// The Highway backend. x is copied as int8 codes (uint8 ones less 128, with their zero points) in the kernel's
+// layout, zero-padded to 128 values, with the VNNI path's lane sums (group_int8_dot-inl.h). W is read in place (fp32
+// scales too; bf16 and fp16 ones are widened per band of W rows); with more than 4 rows of x, the VNNI kernel packs
+// each band of W once (zero points subtracted, shuffled) and the other x tiles read the packed band. The kernel gives f = sum_g sw[g] sum x (w - zw) and q = sum_g sw[g]
 // sum (w - zw); then y = ((f - zx q) * sx) + bias in fp32 (q only for x with a zero point).
 template <class A, class W, class Dst, class Executor>
 void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, W, Dst>& p, Executor& ex) {
@@ -389,6 +390,9 @@ void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, 
     const bool fits = W::quant_min - hi >= -128 && W::quant_max - lo <= 127;  // every w - zw within int8
     const bool zeros = lo != 0 || hi != 0;
     std::vector<float> widened(kFloatScales ? 0 : rows * groups), q(rows, 0.0f);
+    // With more than one x tile, the first packs the band's W as the VNNI kernel uses it and the others read that.
+    const std::size_t packed_stride = kp;
+    std::vector<std::uint8_t> packed(p.m > kR ? rows * packed_stride : 0);
     for (std::size_t i = 0; i < widened.size(); ++i) widened[i] = p.w.scale(n0 + i / groups, i % groups);
     float f[kR * kR];
     for (std::size_t mb = 0; mb < p.m; mb += kMBlock) {
@@ -422,6 +426,9 @@ void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, 
           t.f = f;
           t.f_stride = static_cast<std::ptrdiff_t>(kR);
           t.q = x_zero_points && m0 == 0 ? q.data() + j0 : nullptr;  // once per W tile, on the first x tile
+          t.w_packed = packed.empty() ? nullptr : packed.data() + j0 * packed_stride;
+          t.w_packed_stride = static_cast<std::ptrdiff_t>(packed_stride);
+          t.pack_w = m0 == 0;
           t.w_next = n0 + j0 + kR < p.n ? t.w + static_cast<std::ptrdiff_t>(kR) * t.w_stride : nullptr;
           highway::group_int8_dot(t);
           for (std::size_t i = 0; i < t.x_rows; ++i) {

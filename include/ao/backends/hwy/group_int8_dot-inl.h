@@ -64,6 +64,13 @@ struct group_int8_dot_task {
   std::ptrdiff_t f_stride;                    // elements
   float* q;                                   // w_rows results, or null
   const std::uint8_t* w_next;                 // the next call's w rows (same stride), to prefetch; or null
+  // Packed w (VNNI path only; others ignore it): per w row, ceil(k / 128) * 128 bytes, w_packed_stride apart. With
+  // pack_w the call also writes there each 128 values of w as the kernel uses them (w - z + 128, in x's layout);
+  // with w_packed set and pack_w false it reads them from there instead of w (and then needs no zero points). For
+  // a band of w rows used by several x tiles: the first call packs, the others read.
+  std::uint8_t* w_packed;
+  std::ptrdiff_t w_packed_stride;
+  bool pack_w;
 };
 
 // x's layout for groups of `group` values. Each 128 values are eight 16-byte units; for groups of 32 the units are
@@ -270,19 +277,23 @@ AO_GROUP_INT8_DOT_VNNI_ATTR inline void GroupPairs(const std::uint8_t* p, __m512
   }
 }
 
-// One step of 128 values: x rows at xp (their lane sums at lp), w rows at wp, their groups' scales at sp and zero
-// points at zp; into the float accumulators f (and qf for kQ). Forced inline, so that the accumulators stay in
-// registers in both loops of the caller.
-template <std::size_t X, std::size_t kGpp, bool kZeros, bool kQ>
+// How a call treats w: reads it (and subtracts zero points, shuffles, flips), also packs what it made, or reads
+// the packed bytes.
+enum class GroupWMode { kRead, kPack, kPacked };
+
+// One step of 128 values: x rows at xp (their lane sums at lp), w rows at wp (or packed at pp), their groups'
+// scales at sp and zero points at zp; into the float accumulators f (and qf for kQ). Forced inline, so that the
+// accumulators stay in registers in both loops of the caller.
+template <std::size_t X, std::size_t kGpp, bool kZeros, bool kQ, GroupWMode kMode>
 AO_GROUP_INT8_DOT_VNNI_ATTR __attribute__((always_inline)) inline void GroupInt8DotVnniStep(
     __m512 (&f)[X][group_int8_dot_task::kMaxRows], __m512 (&qf)[group_int8_dot_task::kMaxRows],
     const std::int8_t* const (&xp)[X], const std::int32_t* const (&lp)[X],
     const std::uint8_t* const (&wp)[group_int8_dot_task::kMaxRows],
+    std::uint8_t* const (&pp)[group_int8_dot_task::kMaxRows],
     const float* const (&sp)[group_int8_dot_task::kMaxRows],
     const std::int32_t* const (&zp)[group_int8_dot_task::kMaxRows], const std::uint8_t* prefetch,
     std::ptrdiff_t prefetch_stride) {
   constexpr std::size_t W = group_int8_dot_task::kMaxRows;
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   __m512i xa[X], xb[X];
 #pragma GCC unroll 4
   for (std::size_t m = 0; m < X; ++m) {
@@ -292,21 +303,32 @@ AO_GROUP_INT8_DOT_VNNI_ATTR __attribute__((always_inline)) inline void GroupInt8
 #pragma GCC unroll 4
   for (std::size_t j = 0; j < W; ++j) {
     __m512i a, b;
-    GroupPairs<kGpp>(wp[j], a, b);
-    if (X == 1 && prefetch != nullptr) {
-      // GEMV: W streams from memory; ask for the next tile's bytes at the same offset.
-      const char* next = reinterpret_cast<const char*>(prefetch + static_cast<std::ptrdiff_t>(j) * prefetch_stride);
-      _mm_prefetch(next, _MM_HINT_T0);
-      _mm_prefetch(next + 64, _MM_HINT_T0);
+    if constexpr (kMode == GroupWMode::kPacked) {
+      a = _mm512_loadu_si512(pp[j]);
+      b = _mm512_loadu_si512(pp[j] + 64);
+    } else {
+      GroupPairs<kGpp>(wp[j], a, b);
+      if (prefetch != nullptr) {
+        // W streams from memory (GEMV, or the first x tile): ask for the next tile's bytes at the same offset.
+        const char* next =
+            reinterpret_cast<const char*>(prefetch + static_cast<std::ptrdiff_t>(j) * prefetch_stride);
+        _mm_prefetch(next, _MM_HINT_T0);
+        _mm_prefetch(next + 64, _MM_HINT_T0);
+      }
+      if constexpr (kZeros) {
+        const __m512i zv = GroupZeros<kGpp>(zp[j]);
+        a = _mm512_sub_epi8(a, zv);
+        b = _mm512_sub_epi8(b, zv);
+      }
+      const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+      a = _mm512_xor_si512(a, flip);
+      b = _mm512_xor_si512(b, flip);
+      if constexpr (kMode == GroupWMode::kPack) {
+        _mm512_storeu_si512(pp[j], a);
+        _mm512_storeu_si512(pp[j] + 64, b);
+      }
     }
     const __m512 sv = GroupScales<kGpp>(sp[j]);
-    if constexpr (kZeros) {
-      const __m512i zv = GroupZeros<kGpp>(zp[j]);
-      a = _mm512_sub_epi8(a, zv);
-      b = _mm512_sub_epi8(b, zv);
-    }
-    a = _mm512_xor_si512(a, flip);
-    b = _mm512_xor_si512(b, flip);
 #pragma GCC unroll 4
     for (std::size_t m = 0; m < X; ++m) {
       const __m512i d = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_loadu_si512(lp[m]), a, xa[m]), b, xb[m]);
@@ -322,15 +344,16 @@ AO_GROUP_INT8_DOT_VNNI_ATTR __attribute__((always_inline)) inline void GroupInt8
 }
 
 // Steps v0..v1-1 (128 values each, value k = 128 v; groups g0(v) = v * kGpp, or v / per_group for kGpp == 1): x's
-// rows at xr and lane sums at xl, w's bytes at wb[j] + (k - k0), scales at sb[j] + (g0 - s0), zero points at
-// zb[j] + (g0 - s0).
-template <std::size_t X, std::size_t kGpp, bool kZeros, bool kQ>
+// rows at xr and lane sums at xl, w's bytes at wb[j] + (k - k0), packed ones at pb[j] + k, scales at
+// sb[j] + (g0 - s0), zero points at zb[j] + (g0 - s0).
+template <std::size_t X, std::size_t kGpp, bool kZeros, bool kQ, GroupWMode kMode>
 AO_GROUP_INT8_DOT_VNNI_ATTR __attribute__((always_inline)) inline void GroupInt8DotVnniSteps(
     __m512 (&f)[X][group_int8_dot_task::kMaxRows], __m512 (&qf)[group_int8_dot_task::kMaxRows],
     const std::int8_t* const (&xr)[X], const std::int32_t* const (&xl)[X],
     const std::uint8_t* const (&wb)[group_int8_dot_task::kMaxRows],
     const float* const (&sb)[group_int8_dot_task::kMaxRows],
-    const std::int32_t* const (&zb)[group_int8_dot_task::kMaxRows], std::size_t v0, std::size_t v1, std::size_t k0,
+    const std::int32_t* const (&zb)[group_int8_dot_task::kMaxRows],
+    std::uint8_t* const (&pb)[group_int8_dot_task::kMaxRows], std::size_t v0, std::size_t v1, std::size_t k0,
     std::size_t s0, std::size_t per_group, const std::uint8_t* prefetch, std::ptrdiff_t prefetch_stride) {
   constexpr std::size_t W = group_int8_dot_task::kMaxRows;
   for (std::size_t v = v0; v < v1; ++v) {
@@ -338,6 +361,7 @@ AO_GROUP_INT8_DOT_VNNI_ATTR __attribute__((always_inline)) inline void GroupInt8
     const std::int8_t* xp[X];
     const std::int32_t* lp[X];
     const std::uint8_t* wp[W];
+    std::uint8_t* pp[W];
     const float* sp[W];
     const std::int32_t* zp[W];
     for (std::size_t m = 0; m < X; ++m) {
@@ -346,11 +370,12 @@ AO_GROUP_INT8_DOT_VNNI_ATTR __attribute__((always_inline)) inline void GroupInt8
     }
     for (std::size_t j = 0; j < W; ++j) {
       wp[j] = wb[j] + (k - k0);
+      pp[j] = kMode == GroupWMode::kRead ? nullptr : pb[j] + k;
       sp[j] = sb[j] + g0;
       zp[j] = kZeros ? zb[j] + g0 : zb[j];
     }
-    GroupInt8DotVnniStep<X, kGpp, kZeros, kQ>(f, qf, xp, lp, wp, sp, zp, prefetch == nullptr ? nullptr : prefetch + k,
-                                             prefetch_stride);
+    GroupInt8DotVnniStep<X, kGpp, kZeros, kQ, kMode>(f, qf, xp, lp, wp, pp, sp, zp,
+                                                    prefetch == nullptr ? nullptr : prefetch + k, prefetch_stride);
   }
 }
 
@@ -358,7 +383,7 @@ AO_GROUP_INT8_DOT_VNNI_ATTR __attribute__((always_inline)) inline void GroupInt8
 // registers. kZeros: subtract zero points. kQ: also t.q. The steps whose w bytes, scales and zero points are all in
 // place read them there; the last ones (at most 2: a partial 128 values, or 4-group loads of scales and zero
 // points that would pass the last group) read copies, zero past the end (zero scales, which meet x's zero padding).
-template <std::size_t X, std::size_t kGpp, bool kZeros, bool kQ>
+template <std::size_t X, std::size_t kGpp, bool kZeros, bool kQ, GroupWMode kMode>
 AO_GROUP_INT8_DOT_VNNI_ATTR inline void GroupInt8DotVnniRows(const group_int8_dot_task& t) {
   constexpr std::size_t W = group_int8_dot_task::kMaxRows;
   const std::int8_t* xr[X];
@@ -366,6 +391,7 @@ AO_GROUP_INT8_DOT_VNNI_ATTR inline void GroupInt8DotVnniRows(const group_int8_do
   const std::uint8_t* wr[W];
   const float* sr[W];
   const std::int32_t* zr[W];
+  std::uint8_t* pr[W];
   for (std::size_t m = 0; m < X; ++m) {
     const auto row = static_cast<std::ptrdiff_t>(m < t.x_rows ? m : t.x_rows - 1);
     xr[m] = t.x + row * t.x_stride;
@@ -377,6 +403,7 @@ AO_GROUP_INT8_DOT_VNNI_ATTR inline void GroupInt8DotVnniRows(const group_int8_do
     wr[j] = t.w + row * t.w_stride;
     sr[j] = t.w_scales + row * t.w_scales_stride;
     zr[j] = kZeros ? t.w_zero_points + row * t.w_zero_points_stride : kNoZeros;
+    pr[j] = kMode == GroupWMode::kRead ? nullptr : t.w_packed + row * t.w_packed_stride;
   }
   __m512 f[X][W];
   __m512 qf[W];
@@ -388,8 +415,8 @@ AO_GROUP_INT8_DOT_VNNI_ATTR inline void GroupInt8DotVnniRows(const group_int8_do
   const std::size_t safe = kGpp == 1 ? steps : (groups >= 4 ? (groups - 4) / kGpp + 1 : 0);
   const std::size_t main = whole < safe ? whole : safe;
   const std::size_t per_group = kGpp == 1 ? t.group / 128 : 1;  // steps per group (kGpp == 1)
-  GroupInt8DotVnniSteps<X, kGpp, kZeros, kQ>(f, qf, xr, xl, wr, sr, zr, 0, main, 0, 0, per_group,
-                                            X == 1 ? t.w_next : nullptr, t.w_stride);
+  GroupInt8DotVnniSteps<X, kGpp, kZeros, kQ, kMode>(f, qf, xr, xl, wr, sr, zr, pr, 0, main, 0, 0, per_group,
+                                                   t.w_next, t.w_stride);
   if (main < steps) {
     const std::size_t k0 = main * 128, s0 = kGpp == 1 ? main / per_group : main * kGpp;
     alignas(64) std::uint8_t w_tail[W][256] = {};
@@ -408,7 +435,8 @@ AO_GROUP_INT8_DOT_VNNI_ATTR inline void GroupInt8DotVnniRows(const group_int8_do
       sb[j] = s_tail[j];
       zb[j] = kZeros ? z_tail[j] : kNoZeros;
     }
-    GroupInt8DotVnniSteps<X, kGpp, kZeros, kQ>(f, qf, xr, xl, wb, sb, zb, main, steps, k0, s0, per_group, nullptr, 0);
+    GroupInt8DotVnniSteps<X, kGpp, kZeros, kQ, kMode>(f, qf, xr, xl, wb, sb, zb, pr, main, steps, k0, s0, per_group,
+                                                     nullptr, 0);
   }
   float sums[X][W], q[W];
 #pragma GCC unroll 4
@@ -424,13 +452,26 @@ AO_GROUP_INT8_DOT_VNNI_ATTR inline void GroupInt8DotVnniRows(const group_int8_do
   }
 }
 
-template <std::size_t X, std::size_t kGpp>
-inline void GroupInt8DotVnniGpp(const group_int8_dot_task& t) {
+template <std::size_t X, std::size_t kGpp, GroupWMode kMode>
+inline void GroupInt8DotVnniZq(const group_int8_dot_task& t) {
   const bool zeros = t.w_zero_points != nullptr;
   if (t.q != nullptr) {
-    return zeros ? GroupInt8DotVnniRows<X, kGpp, true, true>(t) : GroupInt8DotVnniRows<X, kGpp, false, true>(t);
+    return zeros ? GroupInt8DotVnniRows<X, kGpp, true, true, kMode>(t)
+                 : GroupInt8DotVnniRows<X, kGpp, false, true, kMode>(t);
   }
-  return zeros ? GroupInt8DotVnniRows<X, kGpp, true, false>(t) : GroupInt8DotVnniRows<X, kGpp, false, false>(t);
+  return zeros ? GroupInt8DotVnniRows<X, kGpp, true, false, kMode>(t)
+               : GroupInt8DotVnniRows<X, kGpp, false, false, kMode>(t);
+}
+
+// Packing only with 4 x rows (GEMM: one band of w is used by many x tiles); reading packed w needs neither zero
+// points nor q (the packing call computes q).
+template <std::size_t X, std::size_t kGpp>
+inline void GroupInt8DotVnniGpp(const group_int8_dot_task& t) {
+  if constexpr (X == 4) {
+    if (t.w_packed != nullptr && t.pack_w) return GroupInt8DotVnniZq<X, kGpp, GroupWMode::kPack>(t);
+    if (t.w_packed != nullptr && t.q == nullptr) return GroupInt8DotVnniRows<X, kGpp, false, false, GroupWMode::kPacked>(t);
+  }
+  return GroupInt8DotVnniZq<X, kGpp, GroupWMode::kRead>(t);
 }
 
 template <std::size_t X>
