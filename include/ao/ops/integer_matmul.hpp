@@ -69,6 +69,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -362,14 +363,16 @@ void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, 
   constexpr bool kFloatScales = std::is_same_v<scale_storage_t<W>, float>;
   const std::size_t kp = (p.k + task_t::kXPadding - 1) / task_t::kXPadding * task_t::kXPadding;
   const std::size_t lanes_per_row = kp / task_t::kXPadding * task_t::kLanesPer;
-  std::vector<std::int8_t> x(p.m * kp), codes(p.k);
-  std::vector<std::int32_t> x_lanes(p.m * lanes_per_row);
+  // (Not value-initialized: group_int8_dot_prepare_x writes every byte and lane.)
+  const std::unique_ptr<std::int8_t[]> x(new std::int8_t[p.m * kp]);
+  const std::unique_ptr<std::int32_t[]> x_lanes(new std::int32_t[p.m * lanes_per_row]);
+  std::vector<std::int8_t> codes(p.k);
   std::vector<std::int32_t> zx(p.m);
   bool x_zero_points = false;
   for (std::size_t m = 0; m < p.m; ++m) {
     const std::uint8_t* row = p.x.row(m);
     for (std::size_t k = 0; k < p.k; ++k) codes[k] = static_cast<std::int8_t>(row[k] ^ (kXShift != 0 ? 0x80 : 0));
-    highway::group_int8_dot_prepare_x(G, codes.data(), p.k, x.data() + m * kp, x_lanes.data() + m * lanes_per_row);
+    highway::group_int8_dot_prepare_x(G, codes.data(), p.k, x.get() + m * kp, x_lanes.get() + m * lanes_per_row);
     zx[m] = p.x.zero_point(m) - kXShift;
     x_zero_points = x_zero_points || zx[m] != 0;
   }
@@ -391,8 +394,9 @@ void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, 
     const bool zeros = lo != 0 || hi != 0;
     std::vector<float> widened(kFloatScales ? 0 : rows * groups), q(rows, 0.0f);
     // With more than one x tile, the first packs the band's W as the VNNI kernel uses it and the others read that.
+    // (Not value-initialized: the first x tile writes every byte before any is read.)
     const std::size_t packed_stride = kp;
-    std::vector<std::uint8_t> packed(p.m > kR ? rows * packed_stride : 0);
+    const std::unique_ptr<std::uint8_t[]> packed(p.m > kR ? new std::uint8_t[rows * packed_stride] : nullptr);
     for (std::size_t i = 0; i < widened.size(); ++i) widened[i] = p.w.scale(n0 + i / groups, i % groups);
     float f[kR * kR];
     for (std::size_t mb = 0; mb < p.m; mb += kMBlock) {
@@ -401,10 +405,10 @@ void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, 
         const std::size_t w_rows = std::min(kR, rows - j0);
         for (std::size_t m0 = mb; m0 < m_end; m0 += kR) {
           task_t t{};
-          t.x = x.data() + static_cast<std::ptrdiff_t>(m0 * kp);
+          t.x = x.get() + static_cast<std::ptrdiff_t>(m0 * kp);
           t.x_stride = static_cast<std::ptrdiff_t>(kp);
           t.x_rows = std::min(kR, m_end - m0);
-          t.x_lanes = x_lanes.data() + static_cast<std::ptrdiff_t>(m0 * lanes_per_row);
+          t.x_lanes = x_lanes.get() + static_cast<std::ptrdiff_t>(m0 * lanes_per_row);
           t.x_lanes_stride = static_cast<std::ptrdiff_t>(lanes_per_row);
           t.w = p.w.row(n0 + j0);
           t.w_stride = p.w.q.data_stride;
@@ -426,7 +430,7 @@ void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, 
           t.f = f;
           t.f_stride = static_cast<std::ptrdiff_t>(kR);
           t.q = x_zero_points && m0 == 0 ? q.data() + j0 : nullptr;  // once per W tile, on the first x tile
-          t.w_packed = packed.empty() ? nullptr : packed.data() + j0 * packed_stride;
+          t.w_packed = packed == nullptr ? nullptr : packed.get() + j0 * packed_stride;
           t.w_packed_stride = static_cast<std::ptrdiff_t>(packed_stride);
           t.pack_w = m0 == 0;
           t.w_next = n0 + j0 + kR < p.n ? t.w + static_cast<std::ptrdiff_t>(kR) * t.w_stride : nullptr;
