@@ -9,6 +9,8 @@
 //   roofline/<format>/<t>t              a streaming read (a sum of 64-bit words) of the same copies, the same bytes:
 //                                       the same-run bandwidth the GEMV divides by.
 //   gemm/<format>/M512/<t>t/highway     M = 512 (prefill), one copy of W; counter GFLOP/s = 2 M N K per call.
+//   grouped/<format>/E8/T32/<t>t/highway  ao::grouped_matmul: 8 experts of 1024 x 4096, 32 fp32 tokens (4 per
+//                                       expert, MoE decode), the stack cycled like gemv's; bytes: the stack's.
 //   dynamic_gemv/<W>/M<m>/<t>t/<backend>  ao::matmul_dynamic<A> (x quantized per call, then integer dot products:
 //                                       VNNI where the CPU has it; A in the label: int8_symmetric_per_row for int8
 //                                       W, int8_asymmetric_per_row for group-wise int4 W), W cycled as for gemv;
@@ -30,6 +32,7 @@
 
 #include "ao/executor.hpp"
 #include "ao/formats/registry.hpp"
+#include "ao/ops/grouped_matmul.hpp"
 #include "ao/ops/integer_matmul.hpp"
 #include "ao/ops/matmul.hpp"
 #include "ao/ops/quantize.hpp"
@@ -201,6 +204,48 @@ void register_gemm() {
   }
 }
 
+// ao::grouped_matmul over kExperts experts of N x K (MoE decode): kTokens tokens, spread evenly, fp32 x; the
+// stacked weights cycled like gemv's (every call reads them from DRAM). bytes_per_second: the stack's bytes per call.
+template <class F>
+void grouped(benchmark::State& state, int threads) {
+  constexpr std::size_t kExperts = 8, kExpertN = 1024, kTokens = 32;
+  const std::vector<float> wf = normal_values(kExperts * kExpertN * kK, 1);
+  const auto q = ao::quantize<F>(ao::strided_view<const float, 3>(wf.data(), {kExperts, kExpertN, kK}));
+  const std::size_t copies = std::max<std::size_t>(1, (kCycleBytes + q.bytes() - 1) / q.bytes());
+  const std::vector<ao::quantized_tensor<F>> w(copies, q);
+  const std::vector<float> x = normal_values(kTokens * kK, 2);
+  std::vector<float> y(kTokens * kExpertN);
+  std::vector<std::int64_t> offsets(kExperts);
+  for (std::size_t e = 0; e < kExperts; ++e) offsets[e] = static_cast<std::int64_t>((e + 1) * kTokens / kExperts);
+  const ao::strided_view<const float, 2> xv(x.data(), {kTokens, kK});
+  const ao::strided_view<const std::int64_t, 1> ov(offsets.data(), {kExperts});
+  const ao::strided_view<float, 2> yv(y.data(), {kTokens, kExpertN});
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (threads == 1) {
+      ao::grouped_matmul(xv, w[i], ov, yv);
+    } else {
+      ao::grouped_matmul(xv, w[i], ov, yv, pool());
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+    i = (i + 1) % w.size();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * q.bytes()));
+  state.counters["copies"] = static_cast<double>(w.size());
+}
+
+template <class F>
+void register_grouped() {
+  for (int t : {1, 2}) {
+    benchmark::RegisterBenchmark(
+        ("grouped/" + std::string(ao::name<F>()) + "/E8/T32/" + std::to_string(t) + "t/highway").c_str(),
+        [t](benchmark::State& s) { grouped<F>(s, t); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+}
+
 #if defined(AO_BENCH_WITH_DNNL)
 // oneDNN on the same problem: int8 (u8 activations, s8 weights, s32 out) or f32; copies of W as for gemv.
 void onednn(benchmark::State& state, std::size_t m, bool int8) {
@@ -255,6 +300,8 @@ int main(int argc, char** argv) {
   register_format<ao::nvfp4>();
   register_gemm<ao::int4_symmetric_group32>();
   register_gemm<ao::mxfp4>();
+  register_grouped<ao::mxfp4>();
+  register_grouped<ao::int4_symmetric_group32>();
   register_dynamic<ao::int8_symmetric_per_row, ao::int8_symmetric_per_row>();
   register_dynamic<ao::int8_asymmetric_per_row, ao::int4_symmetric_group32>();
   register_dynamic<ao::int8_asymmetric_per_row, ao::int4_asymmetric_group32>();
