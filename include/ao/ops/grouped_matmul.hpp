@@ -111,6 +111,30 @@ std::size_t x_count(const X& x) {
   return matmul_operand("x", "T x K", x).rows;
 }
 
+// N, the rows of each of the `count` matrices W stacks (`what` names them in the error).
+template <class F>
+std::size_t stacked_n(const std::string& where, const const_quantized_view<F>& w, std::size_t count,
+                      const char* what) {
+  if (w.rows % count != 0) {
+    throw ao::error(where + "W's " + std::to_string(w.rows) + " rows are not " + std::to_string(count) + " " + what +
+                    " of N rows each");
+  }
+  return w.rows / count;
+}
+
+// ao::matmul of one expert (batch) e, with row e of bias when there is one.
+template <class X, class F, class Dst, class... Options>
+void stacked_matmul(const X& x, const const_quantized_view<F>& w, const strided_view<const float, 2>* bias,
+                    std::size_t e, strided_view<Dst, 2> y, Options&... options) {
+  if (bias != nullptr) {
+    const strided_view<const float, 1> row(bias->data() + static_cast<std::ptrdiff_t>(e) * bias->stride(0),
+                                           {bias->extent(1)}, {bias->stride(1)});
+    ::ao::matmul(x, w, row, y, options...);
+  } else {
+    ::ao::matmul(x, w, y, options...);
+  }
+}
+
 template <class X, class W, class I, class Dst, class... Options>
 void grouped_matmul(const X& x, const W& w_in, strided_view<I, 1> offsets, const strided_view<const float, 2>* bias,
                     strided_view<Dst, 2> y, Options&... options) {
@@ -123,11 +147,7 @@ void grouped_matmul(const X& x, const W& w_in, strided_view<I, 1> offsets, const
   if (offsets.stride(0) != 1 && experts > 1) throw ao::error(where + "offsets must be contiguous");
   if (offsets.data() == nullptr) throw ao::error(where + "offsets' data is null");
   const const_quantized_view<F> w = stacked_weights(where, w_in, experts);
-  if (w.rows % experts != 0) {
-    throw ao::error(where + "W's " + std::to_string(w.rows) + " rows are not " + std::to_string(experts) +
-                    " experts of N rows each");
-  }
-  const std::size_t n = w.rows / experts;
+  const std::size_t n = stacked_n(where, w, experts, "experts");
   if (y.extent(0) != tokens || y.extent(1) != n) {
     throw ao::error(where + "y is " + std::to_string(y.extent(0)) + " x " + std::to_string(y.extent(1)) +
                     ", it must be T x N = " + std::to_string(tokens) + " x " + std::to_string(n));
@@ -153,14 +173,7 @@ void grouped_matmul(const X& x, const W& w_in, strided_view<I, 1> offsets, const
     if (rows == 0) continue;
     const auto xe = x_rows(where, x, begin[e], rows);
     const auto we = quantized_rows(where, w, e * n, n);
-    const auto ye = view_rows(y, begin[e], rows);
-    if (bias != nullptr) {
-      const strided_view<const float, 1> be(bias->data() + static_cast<std::ptrdiff_t>(e) * bias->stride(0), {n},
-                                            {bias->stride(1)});
-      ::ao::matmul(xe, we, be, ye, options...);
-    } else {
-      ::ao::matmul(xe, we, ye, options...);
-    }
+    stacked_matmul(xe, we, bias, e, view_rows(y, begin[e], rows), options...);
   }
   for (std::size_t t = begin[experts]; t < tokens; ++t) {
     for (std::size_t j = 0; j < n; ++j) {
@@ -182,11 +195,7 @@ void bmm(strided_view<Src, 3> x, const W& w_in, const strided_view<const float, 
   }
   if (batches == 0) return;
   const const_quantized_view<F> w = stacked_weights(where, w_in, batches);
-  if (w.rows % batches != 0) {
-    throw ao::error(where + "W's " + std::to_string(w.rows) + " rows are not " + std::to_string(batches) +
-                    " matrices of N rows each");
-  }
-  const std::size_t n = w.rows / batches;
+  const std::size_t n = stacked_n(where, w, batches, "matrices");
   if (y.extent(2) != n) {
     throw ao::error(where + "y's last dim is " + std::to_string(y.extent(2)) + ", W's N is " + std::to_string(n));
   }
@@ -200,14 +209,7 @@ void bmm(strided_view<Src, 3> x, const W& w_in, const strided_view<const float, 
                                   {x.stride(1), x.stride(2)});
     const strided_view<Dst, 2> yb(y.data() + static_cast<std::ptrdiff_t>(b) * y.stride(0), {m, n},
                                   {y.stride(1), y.stride(2)});
-    const auto wb = quantized_rows(where, w, b * n, n);
-    if (bias != nullptr) {
-      const strided_view<const float, 1> bb(bias->data() + static_cast<std::ptrdiff_t>(b) * bias->stride(0), {n},
-                                            {bias->stride(1)});
-      ::ao::matmul(xb, wb, bb, yb, options...);
-    } else {
-      ::ao::matmul(xb, wb, yb, options...);
-    }
+    stacked_matmul(xb, quantized_rows(where, w, b * n, n), bias, b, yb, options...);
   }
 }
 

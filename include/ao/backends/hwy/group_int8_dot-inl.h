@@ -103,11 +103,13 @@ inline void group_int8_dot_prepare_x(std::size_t group, const std::int8_t* codes
   }
 }
 
+// The w code at p (int8 or uint8).
+inline std::int32_t group_int8_dot_w_code(const group_int8_dot_task& t, const std::uint8_t* p) {
+  return t.w_signed ? std::int32_t{static_cast<std::int8_t>(*p)} : std::int32_t{*p};
+}
+
 // The same results as the kernel with plain loops, group by group (the kernel of builds without Highway).
 inline void group_int8_dot_loops(const group_int8_dot_task& t) {
-  auto w_code = [&](const std::uint8_t* p) {
-    return t.w_signed ? std::int32_t{static_cast<std::int8_t>(*p)} : std::int32_t{*p};
-  };
   for (std::size_t j = 0; j < t.w_rows; ++j) {
     const std::uint8_t* w = t.w + static_cast<std::ptrdiff_t>(j) * t.w_stride;
     const float* s = t.w_scales + static_cast<std::ptrdiff_t>(j) * t.w_scales_stride;
@@ -125,7 +127,7 @@ inline void group_int8_dot_loops(const group_int8_dot_task& t) {
               m < t.x_rows ? t.x[static_cast<std::ptrdiff_t>(m) * t.x_stride +
                                  static_cast<std::ptrdiff_t>(group_int8_dot_x_position(t.group, k))]
                            : 1;
-          d += xk * (w_code(w + k) - z);
+          d += xk * (group_int8_dot_w_code(t, w + k) - z);
         }
         f += s[g] * static_cast<float>(d);
       }
@@ -168,10 +170,6 @@ namespace hn = ::hwy::HWY_NAMESPACE;
 
 namespace detail {
 
-inline std::int32_t GroupWCode(const group_int8_dot_task& t, const std::uint8_t* p) {
-  return t.w_signed ? static_cast<std::int32_t>(static_cast<std::int8_t>(*p)) : static_cast<std::int32_t>(*p);
-}
-
 // The generic kernel: per group, int16 widening and pairwise multiply-add (exact: |x (w - z)| <= 128 * 255, and a
 // pair of them fits int32; each group's int32 lanes hold at most G / Lanes pairs).
 HWY_INLINE void GroupInt8DotGeneric(const group_int8_dot_task& t) {
@@ -193,7 +191,9 @@ HWY_INLINE void GroupInt8DotGeneric(const group_int8_dot_task& t) {
       const std::int32_t zg = z != nullptr ? z[g] : 0;
       const std::uint8_t* wg = w + g * t.group;
       std::int32_t wsum = 0;
-      for (std::size_t kk = 0; kk < t.group; ++kk) wsum += GroupWCode(t, wg + kk) - zg;
+      if (t.q != nullptr) {
+        for (std::size_t kk = 0; kk < t.group; ++kk) wsum += group_int8_dot_w_code(t, wg + kk) - zg;
+      }
       for (std::size_t m = 0; m < t.x_rows; ++m) {
         // x's values of the group, in order (a copy when the layout moves them).
         const std::int8_t* xg = t.x + static_cast<std::ptrdiff_t>(m) * t.x_stride + g * t.group;
@@ -221,7 +221,7 @@ HWY_INLINE void GroupInt8DotGeneric(const group_int8_dot_task& t) {
           }
           d = hn::GetLane(hn::SumOfLanes(d32, acc));
         }
-        for (; kk < t.group; ++kk) d += std::int32_t{xg[kk]} * (GroupWCode(t, wg + kk) - zg);
+        for (; kk < t.group; ++kk) d += std::int32_t{xg[kk]} * (group_int8_dot_w_code(t, wg + kk) - zg);
         f[m] += s[g] * static_cast<float>(d);
       }
       q += s[g] * static_cast<float>(wsum);
