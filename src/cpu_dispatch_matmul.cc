@@ -1,5 +1,5 @@
 // src/cpu_dispatch_matmul.cc: dynamic dispatch of ao::matmul's inner kernels (ao/backends/hwy/matmul-inl.h), compiled
-// once per Highway target: MatmulDot, which does not depend on the weight format (the formats' tiles are decoded by
+// once per Highway target: MatmulDot and MatmulPanel (the GEMM kernel), which do not depend on the weight format (the formats' tiles are decoded by
 // their dequantize kernels, dispatched by the other units), and MatmulDotFused for the registry's FP8 and affine
 // formats (AO_FORMAT_LIST_FLOAT8, AO_FORMAT_LIST_AFFINE), which decodes in registers; and Int8Dot, the integer
 // kernels of ao::matmul over quantized activations (ao/backends/hwy/int8_dot-inl.h, group_int8_dot-inl.h).
@@ -11,6 +11,7 @@
 #include "ao/backends/hwy/group_int8_dot-inl.h"
 #include "ao/backends/hwy/int8_dot-inl.h"
 #include "ao/backends/hwy/matmul-inl.h"
+#include "ao/backends/hwy/matmul_panel-inl.h"
 #include "ao/formats/registry.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -28,11 +29,13 @@ HWY_AFTER_NAMESPACE();
 #include "ao/backends/hwy/matmul.hpp"
 namespace ao::highway {
 HWY_EXPORT(MatmulDot);
+HWY_EXPORT(MatmulPanel);
 HWY_EXPORT(Int8Dot);
 HWY_EXPORT(GroupInt8Dot);
 void dynamic_int8_dot::run(const int8_dot_task& t) { HWY_DYNAMIC_DISPATCH(Int8Dot)(t); }
 void dynamic_int8_dot::run_group(const group_int8_dot_task& t) { HWY_DYNAMIC_DISPATCH(GroupInt8Dot)(t); }
 void dynamic_matmul::dot(const matmul_dot_task& t) { HWY_DYNAMIC_DISPATCH(MatmulDot)(t); }
+void dynamic_matmul::panel(const matmul_panel_task& t) { HWY_DYNAMIC_DISPATCH(MatmulPanel)(t); }
 #define AO_CPU_DISPATCH_EXPORT_MATMUL(id, type)                            \
   HWY_EXPORT(MatmulDotFused_##id);                                         \
   void dynamic_matmul_fused<type>::run(const matmul_fused_task<type>& t) { \

@@ -9,8 +9,9 @@
 //   elementwise, bf16 y:  |y - y_ref| <= gamma_(K+2) a (1 + 2^-8) + 2^-8 |y_ref|   (plus one bf16 rounding)
 //   relative Frobenius:   ||y - y_ref||_F / ||y_ref||_F <= 1e-5 (fp32 y) and 2^-8 (bf16 y), on well-conditioned
 //                         random data (Gaussian x, LLM-like W)
-//   Highway vs scalar:    |y_h - y_s| <= the sum of their two elementwise bounds (their orders differ: the scalar
-//                         backend sums k in order, Highway by lanes and chunks); bit-identical across executors.
+//   Highway vs scalar:    |y_h - y_s| <= the sum of their two elementwise bounds (for M below the GEMM path's
+//                         threshold their orders differ: the scalar backend sums k in order, Highway by lanes and
+//                         chunks); bit for bit from that M on, on targets with FMA; bit-identical across executors.
 #include "ao/ops/matmul.hpp"
 
 #include <gtest/gtest.h>
@@ -294,6 +295,45 @@ TEST(Matmul, LargeMAndExecutors) {
     check_against_reference(p, one, be == 0 ? "scalar" : "highway");
     EXPECT_EQ(ao_test::first_bit_difference(one.y, two.y), -1) << "the executor changed the result";
   }
+}
+
+// The GEMM path (M >= ao::detail::kMatmulPanelMinRows, ao::highway::matmul_panel): every output is the scalar
+// backend's chain of fused multiply-adds in k order, so on targets with FMA (AVX2 and later) the Highway result is
+// the scalar one bit for bit, also with NaN, Inf and all-zero blocks in W (LLM-like data with specials); targets
+// without FMA must meet the bound. M = 32 and 70 (partial 64-row panels), N not a multiple of the 6-row tile nor of
+// the 48-row band, K with a partial last chunk, strided x and y, bias, fp32 and bf16 x and y.
+template <class F, class Src, class Dst>
+void check_gemm_path(bool fma, std::size_t m, std::uint32_t seed) {
+  SCOPED_TRACE(std::string(ao::name<F>()) + " M=" + std::to_string(m) + " " + ao_test::dtype_name<Src>() + " -> " +
+               ao_test::dtype_name<Dst>());
+  ASSERT_GE(m, ao::detail::kMatmulPanelMinRows);
+  problem<F, Src> p = make_problem<F, Src>(m, test_n<F>(), test_k<F>(), 3, true, seed);
+  const result<Dst> h = run<Dst>(p, 2, ao::backend::highway{});
+  check_against_reference(p, h, "highway");
+  if (fma) {
+    EXPECT_EQ(ao_test::first_bit_difference(h.y, run<Dst>(p, 2, ao::backend::scalar{}).y), -1);
+    const std::size_t stored_rows = std::max(p.n, ao::format_traits<F>::row_multiple);
+    const std::vector<float> wv = ao_test::llm_like<float>(stored_rows, p.k, seed + 5, true);
+    p.w = ao::quantize<F>(ao_test::cview_of<float, 2>(wv, {p.n, p.k}), ao::backend::scalar{});
+    EXPECT_EQ(ao_test::first_bit_difference(run<Dst>(p, 2, ao::backend::highway{}).y,
+                                            run<Dst>(p, 2, ao::backend::scalar{}).y),
+              -1)
+        << "with NaN, Inf and zero blocks in W";
+  }
+}
+
+TEST(Matmul, GemmPathEqualsScalar) {
+  for (std::int64_t target : ::hwy::SupportedAndGeneratedTargets()) {
+    ::hwy::SetSupportedTargetsForTest(target);
+    SCOPED_TRACE(::hwy::TargetName(target));
+    const bool fma = target != HWY_SSE4 && target != HWY_SSSE3 && target != HWY_EMU128 && target != HWY_SCALAR;
+    ao_test::for_each_storage_shape([&](auto tag) {
+      using F = typename decltype(tag)::type;
+      check_gemm_path<F, float, float>(fma, 70, 31);
+      check_gemm_path<F, ao::bfloat16, ao::bfloat16>(fma, 32, 32);
+    });
+  }
+  ::hwy::SetSupportedTargetsForTest(0);
 }
 
 // Adversarial values: all-zero weights and activations (y = bias exactly), huge activations, NaN in one row of x.

@@ -19,21 +19,26 @@
 // Accumulation (fp32, deterministic):
 //   scalar   for each (m, n): s = 0; for k = 0, 1, ..., K-1: s = fma(x[m, k], W[n, k], s) (std::fma: one rounding
 //            per step whatever the compiler's contraction flags); y = Dst(s + bias[n]) (or Dst(s)).
-//   highway  K is cut into chunks of about 512 values (whole blocks, groups and tiles, a multiple of 16); for each
-//            chunk, a vector dot product (lane i sums k = i mod L, one MulAdd per step, then the lanes are summed,
-//            ao/backends/hwy/matmul-inl.h) is added to s, chunk after chunk in increasing k; y = Dst(s + bias[n]).
-//            The order depends on the target's vector width L, never on the executor, M, or the strides.
+//   highway  M >= 32 (GEMM): the scalar backend's order, so on targets with FMA (AVX2 and later, NEON) the result
+//            is the scalar backend's bit for bit. M < 32 (GEMV, decode): K is cut into chunks of about 512 values
+//            (whole blocks, groups and tiles, a multiple of 16); for each chunk, a vector dot product (lane i sums
+//            k = i mod L, one MulAdd per step, then the lanes are summed, ao/backends/hwy/matmul-inl.h) is added to
+//            s, chunk after chunk in increasing k; y = Dst(s + bias[n]). The order depends on M's side of 32 and on
+//            the target's vector width L, never on the executor or the strides.
 //   Both are within the usual bound of a float sum of K products: |y - exact| <= gamma_K * sum_k |x W| (before the
 //   bias and the final rounding to Dst), gamma_K = K u / (1 - K u), u = 2^-24; tests/ops/matmul_test.cc checks it
 //   elementwise, and a relative Frobenius error against a float64 matmul of the same dequantized W.
 //
-// Method of the Highway backend: W is never dequantized whole. Per band of W rows (an executor task), for each
-// block of up to 64 rows of x, each tile of 4 W rows x one chunk of K is decoded by the format's Highway dequantize
-// kernel into an fp32 scratch of 8 KiB (L1-resident) and multiplied with every row of the x block; M <= 64 (GEMV,
-// decode) streams W exactly once; larger M decodes W once per block of 64 x rows. x is converted to fp32 once per
-// call (a copy only when it is bf16 or K is not a multiple of 16). Affine formats with one or two x rows per block
-// skip the scratch: ao::highway::matmul_dot_fused decodes in registers, with bit-identical results (and so do FP8
-// formats).
+// Method of the Highway backend: W is never dequantized whole.
+//   M < 32: per band of W rows (an executor task), each tile of 4 W rows x one chunk of K is decoded by the format's
+//   Highway dequantize kernel into an fp32 scratch of 8 KiB (L1-resident) and multiplied with every row of x; W is
+//   streamed exactly once. x is converted to fp32 once per call (a copy only when it is bf16 or K is not a multiple
+//   of 16). Affine and FP8 formats with one or two x rows skip the scratch: ao::highway::matmul_dot_fused decodes in
+//   registers, with bit-identical results.
+//   M >= 32: x is copied once, transposed, into panels of 64 rows (an fp32 copy the size of x); per band of 48 W
+//   rows, per block of 256 x rows, per chunk of about 128 values of K, each tile of 6 W rows is decoded into a 3 KiB
+//   scratch and multiplied with the block's panels by ao::highway::matmul_panel (6 x 64 outputs in registers, one
+//   broadcast weight times vectors of 16 rows of x per step). W is decoded once per block of 256 x rows.
 //
 // What is checked (ao::error naming the argument and the rule; nothing is written on error): x.cols == K,
 // y is M x N and its rows do not overlap, bias has N values; last dims contiguous, no negative stride, no null data
@@ -221,17 +226,81 @@ void matmul_run(backend::scalar, const matmul_problem<F, Src, Dst>& p, Executor&
 
 // ---- The Highway backend ----
 
+// The K chunk of both Highway paths: whole blocks (groups, tiles) of F and whole vectors, about `about` values.
+template <class F>
+std::size_t matmul_chunk(std::size_t about) {
+  std::size_t unit = format_traits<F>::col_multiple;
+  while (unit % highway::matmul_dot_task::kKMultiple != 0) unit += format_traits<F>::col_multiple;
+  return std::max(unit, about / unit * unit);
+}
+
+// Rows of x from which the Highway backend takes the GEMM path (matmul_run_panels).
+inline constexpr std::size_t kMatmulPanelMinRows = 32;
+
+// The Highway GEMM path (M >= kMatmulPanelMinRows). x is copied once, transposed, into panels of 64 rows (x^T:
+// k-major, zero past M). Per band of 48 W rows (an executor task), per block of up to 256 rows of x, per chunk of
+// about 128 values of K: each tile of 6 W rows is decoded by the format's Highway dequantize kernel into an fp32 scratch
+// (6 KiB) and multiplied with the block's panels by ao::highway::matmul_panel, which sums into an fp32 y^T block.
+// Every output is a chain of fused multiply-adds over k in increasing order from 0: the scalar backend's sum.
+template <class F, class Src, class Dst, class Executor>
+void matmul_run_panels(const matmul_problem<F, Src, Dst>& p, Executor& ex) {
+  using task_t = highway::matmul_panel_task;
+  constexpr std::size_t P = task_t::kColumns, R = task_t::kWRows;
+  constexpr std::size_t kMBlock = 4 * P;  // x^T chunk of a block: 4 panels x 128 values of K, 128 KiB (L2)
+  constexpr std::size_t kBand = 8 * R;    // W rows per task
+  const std::size_t chunk = matmul_chunk<F>(128);
+  const std::size_t panels = (p.m + P - 1) / P;
+  std::vector<float> xt(panels * p.k * P, 0.0f);  // panel q at q * k * P: xt[q][k][i] = x[q * P + i, k]
+  for (std::size_t m = 0; m < p.m; ++m) {
+    const Src* row = p.x.data() + static_cast<std::ptrdiff_t>(m) * p.x.stride(0);
+    float* dst = xt.data() + (m / P) * p.k * P + m % P;
+    for (std::size_t k = 0; k < p.k; ++k) dst[k * P] = matmul_to_float(row[k]);
+  }
+  ex.parallel_for((p.n + kBand - 1) / kBand, [&](std::size_t task) {
+    const std::size_t n0 = task * kBand, rows = std::min(kBand, p.n - n0);
+    const std::size_t tiles = (rows + R - 1) / R;
+    std::vector<float> w(R * chunk, 0.0f), acc(tiles * R * kMBlock);
+    const auto acc_stride = static_cast<std::ptrdiff_t>(kMBlock);
+    for (std::size_t m0 = 0; m0 < p.m; m0 += kMBlock) {
+      const std::size_t mb = std::min(kMBlock, p.m - m0);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (std::size_t k0 = 0; k0 < p.k; k0 += chunk) {
+        const std::size_t len = std::min(chunk, p.k - k0);
+        for (std::size_t j0 = 0; j0 < rows; j0 += R) {
+          const std::size_t tile_rows = std::min(R, rows - j0);
+          highway::dequantize(
+              weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, w.data(), static_cast<std::ptrdiff_t>(chunk)));
+          std::fill(w.begin() + static_cast<std::ptrdiff_t>(tile_rows * chunk), w.end(), 0.0f);
+          for (std::size_t q = m0 / P; q * P < m0 + mb; ++q) {
+            highway::matmul_panel_task t{};
+            t.w = w.data();
+            t.w_stride = static_cast<std::ptrdiff_t>(chunk);
+            t.x = xt.data() + (q * p.k + k0) * P;
+            t.k = len;
+            t.acc = acc.data() + static_cast<std::ptrdiff_t>(j0) * acc_stride + static_cast<std::ptrdiff_t>(q * P - m0);
+            t.acc_stride = acc_stride;
+            highway::matmul_panel(t);
+          }
+        }
+      }
+      for (std::size_t j = 0; j < rows; ++j) {
+        for (std::size_t i = 0; i < mb; ++i) p.store(m0 + i, n0 + j, acc[j * kMBlock + i]);
+      }
+    }
+  });
+}
+
 template <class F, class Src, class Dst, class Executor>
 void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor& ex) {
-  using traits = format_traits<F>;
+  if (p.m >= kMatmulPanelMinRows) {
+    matmul_run_panels(p, ex);
+    return;
+  }
   constexpr std::size_t kTile = highway::matmul_dot_task::kWRows;
   constexpr std::size_t kLanes = highway::matmul_dot_task::kKMultiple;
-  constexpr std::size_t kMBlock = 64;  // x rows per block: W is decoded once per block
   auto round_up = [](std::size_t v, std::size_t to) { return (v + to - 1) / to * to; };
   // Chunks of K: whole blocks, a multiple of 16, about 512 values.
-  std::size_t unit = traits::col_multiple;
-  while (unit % kLanes != 0) unit += traits::col_multiple;
-  const std::size_t chunk = std::max(unit, 512 / unit * unit);
+  const std::size_t chunk = matmul_chunk<F>(512);
   const std::size_t kp = round_up(p.k, kLanes);
   // x as fp32 rows of kp values (zeros past K), unless it already is.
   std::vector<float> x_copy;
@@ -257,67 +326,55 @@ void matmul_run(backend::highway, const matmul_problem<F, Src, Dst>& p, Executor
   ex.parallel_for((p.n + step - 1) / step, [&](std::size_t task) {
     const std::size_t n0 = task * step, rows = std::min(step, p.n - n0);
     const std::size_t acc_width = round_up(rows, kTile);
-    const std::size_t m_block = std::min(kMBlock, p.m);
     std::vector<float> scratch(kTile * chunk_pad, 0.0f);  // 4 decoded rows of one chunk: 8 KiB
-    std::vector<float> acc(m_block * acc_width);
-    for (std::size_t m0 = 0; m0 < p.m; m0 += kMBlock) {
-      const std::size_t mb = std::min(kMBlock, p.m - m0);
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      auto tile = [&](std::size_t j0, std::size_t k0, std::size_t next_j0, std::size_t next_k0) {
-        const std::size_t len = std::min(chunk, p.k - k0), tile_rows = std::min(kTile, rows - j0);
-        if (next_j0 < rows) {
-          prefetch_weights(p.w, n0 + next_j0, std::min(kTile, rows - next_j0), next_k0, std::min(chunk, p.k - next_k0));
-        }
-        float* const acc_tile = acc.data() + j0;
-        const auto acc_stride = static_cast<std::ptrdiff_t>(acc_width);
-        const float* const x_tile = x + static_cast<std::ptrdiff_t>(m0) * x_stride + static_cast<std::ptrdiff_t>(k0);
-        if constexpr (highway::kMatmulFused<F>) {
-          // Decoded in registers, with the same results, for one or two rows of x (the kernel decodes again for
-          // every two rows: more rows share one decode through the scratch below). The last chunk of a K that is
-          // not a multiple of 16 takes the general path, whose zero padding gives the same sums.
-          if (len % kLanes == 0 && mb <= 2) {
-            highway::matmul_dot_fused(fused_weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, x_tile, x_stride,
-                                                           mb, acc_tile, acc_stride));
-            return;
-          }
-        }
-        highway::dequantize(weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, scratch.data(),
-                                           static_cast<std::ptrdiff_t>(chunk_pad)));
-        const std::size_t len_pad = round_up(len, kLanes);
-        for (std::size_t r = 0; r < kTile; ++r) {
-          // Zeros past the chunk's end, and in rows past W's end (their sums are never stored).
-          const std::size_t from = r < tile_rows ? len : 0;
-          std::fill(scratch.begin() + static_cast<std::ptrdiff_t>(r * chunk_pad + from),
-                    scratch.begin() + static_cast<std::ptrdiff_t>(r * chunk_pad + len_pad), 0.0f);
-        }
-        highway::matmul_dot_task t{};
-        t.x = x_tile;
-        t.x_stride = x_stride;
-        t.rows = mb;
-        t.w = scratch.data();
-        t.w_stride = static_cast<std::ptrdiff_t>(chunk_pad);
-        t.k = len_pad;
-        t.acc = acc_tile;
-        t.acc_stride = acc_stride;
-        highway::matmul_dot(t);
-      };
-      if (p.m <= kMBlock) {
-        // One block of x (GEMV): each tile's rows are read front to back, a few streams at a time.
-        for (std::size_t j0 = 0; j0 < rows; j0 += kTile) {
-          for (std::size_t k0 = 0; k0 < p.k; k0 += chunk) {
-            const bool last = k0 + chunk >= p.k;
-            tile(j0, k0, last ? j0 + kTile : j0, last ? 0 : k0 + chunk);
-          }
-        }
-      } else {
-        // GEMM: chunk by chunk, so that the block's x chunk stays in cache across the band's tiles.
-        for (std::size_t k0 = 0; k0 < p.k; k0 += chunk) {
-          for (std::size_t j0 = 0; j0 < rows; j0 += kTile) tile(j0, k0, j0 + kTile, k0);
+    std::vector<float> acc(p.m * acc_width, 0.0f);
+    auto tile = [&](std::size_t j0, std::size_t k0, std::size_t next_j0, std::size_t next_k0) {
+      const std::size_t len = std::min(chunk, p.k - k0), tile_rows = std::min(kTile, rows - j0);
+      if (next_j0 < rows) {
+        prefetch_weights(p.w, n0 + next_j0, std::min(kTile, rows - next_j0), next_k0, std::min(chunk, p.k - next_k0));
+      }
+      float* const acc_tile = acc.data() + j0;
+      const auto acc_stride = static_cast<std::ptrdiff_t>(acc_width);
+      const float* const x_tile = x + static_cast<std::ptrdiff_t>(k0);
+      if constexpr (highway::kMatmulFused<F>) {
+        // Decoded in registers, with the same results, for one or two rows of x (the kernel decodes again for
+        // every two rows: more rows share one decode through the scratch below). The last chunk of a K that is
+        // not a multiple of 16 takes the general path, whose zero padding gives the same sums.
+        if (len % kLanes == 0 && p.m <= 2) {
+          highway::matmul_dot_fused(fused_weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, x_tile, x_stride,
+                                                         p.m, acc_tile, acc_stride));
+          return;
         }
       }
-      for (std::size_t i = 0; i < mb; ++i) {
-        for (std::size_t j = 0; j < rows; ++j) p.store(m0 + i, n0 + j, acc[i * acc_width + j]);
+      highway::dequantize(weight_tile<F>(p.w, p.tensor, n0 + j0, tile_rows, k0, len, scratch.data(),
+                                         static_cast<std::ptrdiff_t>(chunk_pad)));
+      const std::size_t len_pad = round_up(len, kLanes);
+      for (std::size_t r = 0; r < kTile; ++r) {
+        // Zeros past the chunk's end, and in rows past W's end (their sums are never stored).
+        const std::size_t from = r < tile_rows ? len : 0;
+        std::fill(scratch.begin() + static_cast<std::ptrdiff_t>(r * chunk_pad + from),
+                  scratch.begin() + static_cast<std::ptrdiff_t>(r * chunk_pad + len_pad), 0.0f);
       }
+      highway::matmul_dot_task t{};
+      t.x = x_tile;
+      t.x_stride = x_stride;
+      t.rows = p.m;
+      t.w = scratch.data();
+      t.w_stride = static_cast<std::ptrdiff_t>(chunk_pad);
+      t.k = len_pad;
+      t.acc = acc_tile;
+      t.acc_stride = acc_stride;
+      highway::matmul_dot(t);
+    };
+    // Each tile's rows are read front to back, a few streams at a time, with the next tile prefetched.
+    for (std::size_t j0 = 0; j0 < rows; j0 += kTile) {
+      for (std::size_t k0 = 0; k0 < p.k; k0 += chunk) {
+        const bool last = k0 + chunk >= p.k;
+        tile(j0, k0, last ? j0 + kTile : j0, last ? 0 : k0 + chunk);
+      }
+    }
+    for (std::size_t i = 0; i < p.m; ++i) {
+      for (std::size_t j = 0; j < rows; ++j) p.store(i, n0 + j, acc[i * acc_width + j]);
     }
   });
 }

@@ -1,6 +1,7 @@
 // ao/backends/hwy/matmul.hpp: the Highway backend's matmul entry point, what ao::matmul (ao/ops/matmul.hpp) calls
 // for ao::backend::highway:
 //   ao::highway::matmul_dot(const ao::highway::matmul_dot_task&)    (the tasks and their contracts: matmul-inl.h)
+//   ao::highway::matmul_panel(const ao::highway::matmul_panel_task&)  the GEMM kernel (matmul_panel-inl.h)
 //   ao::highway::matmul_dot_fused(const ao::highway::matmul_fused_task<F>&)   affine and FP8 F, decoded in
 //                                        registers; kMatmulFused<F> says whether ao::matmul uses it for F
 // With ao::cpu_dispatch linked (AO_CPU_DISPATCH), the call goes through Highway's dispatch table to the best
@@ -13,7 +14,10 @@
 
 #if defined(AO_DISABLE_HIGHWAY)
 
+#include <cmath>
+
 #include "ao/backends/hwy/matmul-inl.h"
+#include "ao/backends/hwy/matmul_panel-inl.h"
 
 namespace ao::highway {
 template <class F>
@@ -31,6 +35,15 @@ inline void matmul_dot(const matmul_dot_task& t) {
     }
   }
 }
+inline void matmul_panel(const matmul_panel_task& t) {
+  for (std::size_t j = 0; j < matmul_panel_task::kWRows; ++j) {
+    float* acc = t.acc + static_cast<std::ptrdiff_t>(j) * t.acc_stride;
+    const float* w = t.w + static_cast<std::ptrdiff_t>(j) * t.w_stride;
+    for (std::size_t i = 0; i < matmul_panel_task::kColumns; ++i) {
+      for (std::size_t k = 0; k < t.k; ++k) acc[i] = std::fma(w[k], t.x[k * matmul_panel_task::kColumns + i], acc[i]);
+    }
+  }
+}
 }  // namespace ao::highway
 
 #else
@@ -38,6 +51,7 @@ inline void matmul_dot(const matmul_dot_task& t) {
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/matmul-inl.h"
+#include "ao/backends/hwy/matmul_panel-inl.h"
 #include "ao/formats/registry.hpp"
 
 namespace ao::highway {
@@ -81,9 +95,11 @@ struct dynamic_matmul {
 #if defined(AO_CPU_DISPATCH)
   static constexpr bool available = true;
   static void dot(const matmul_dot_task& t);
+  static void panel(const matmul_panel_task& t);
 #else
   static constexpr bool available = false;
   static void dot(const matmul_dot_task&) {}
+  static void panel(const matmul_panel_task&) {}
 #endif
 };
 
@@ -92,6 +108,14 @@ inline void matmul_dot(const matmul_dot_task& t) {
     dynamic_matmul::dot(t);
   } else {
     HWY_STATIC_DISPATCH(MatmulDot)(t);
+  }
+}
+
+inline void matmul_panel(const matmul_panel_task& t) {
+  if constexpr (dynamic_matmul::available) {
+    dynamic_matmul::panel(t);
+  } else {
+    HWY_STATIC_DISPATCH(MatmulPanel)(t);
   }
 }
 
