@@ -13,8 +13,9 @@
 //                                       expert, MoE decode), the stack cycled like gemv's; bytes: the stack's.
 //   dynamic_gemv/<W>/M<m>/<t>t/<backend>  ao::matmul_dynamic<A> (x quantized per call, then integer dot products:
 //                                       VNNI where the CPU has it; A in the label: int8_symmetric_per_row for int8
-//                                       W, int8_asymmetric_per_row for group-wise int4 W), W cycled as for gemv;
-//                                       bytes_per_second: W's bytes per call (compare with roofline/<W>).
+//                                       W, int8_asymmetric_per_row for group-wise int4 W; mxfp8_e4m3 for MX W,
+//                                       float8_e4m3_per_row for FP8 W: ao/ops/float_matmul.hpp), W cycled as for
+//                                       gemv; bytes_per_second: W's bytes per call (compare with roofline/<W>).
 //   dynamic_gemm/<W>/M512/<t>t/highway  the same at M = 512, one copy of W; counter GOP/s = 2 M N K per call.
 //   onednn_u8s8/M<m>/1t, onednn_f32/M<m>/1t   the peer (benchmarks/onednn_peer.hpp, when built with oneDNN): its
 //                                       matmul on the same shapes, W prepacked once (copies cycled for M = 1 as
@@ -300,11 +301,17 @@ int main(int argc, char** argv) {
   register_format<ao::nvfp4>();
   register_gemm<ao::int4_symmetric_group32>();
   register_gemm<ao::mxfp4>();
+  register_gemm<ao::mxfp8_e4m3>();
+  register_gemm<ao::nvfp4>();
+  register_gemm<ao::float8_e4m3_per_row>();
   register_grouped<ao::mxfp4>();
   register_grouped<ao::int4_symmetric_group32>();
   register_dynamic<ao::int8_symmetric_per_row, ao::int8_symmetric_per_row>();
   register_dynamic<ao::int8_asymmetric_per_row, ao::int4_symmetric_group32>();
   register_dynamic<ao::int8_asymmetric_per_row, ao::int4_asymmetric_group32>();
+  register_dynamic<ao::mxfp8_e4m3, ao::mxfp4>();
+  register_dynamic<ao::mxfp8_e4m3, ao::mxfp8_e4m3>();
+  register_dynamic<ao::float8_e4m3_per_row, ao::float8_e4m3_per_row>();
 #if defined(AO_BENCH_WITH_DNNL)
   register_onednn();
 #endif

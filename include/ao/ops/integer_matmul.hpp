@@ -11,6 +11,9 @@
 //                                                   quantized with the given per-tensor scale and zero point
 //                                                   (A per_tensor; torchao's quantize_affine with those qparams,
 //                                                   Int8StaticActivationInt8Weight), then ao::matmul(xq, w, ...)
+// A may also be an FP8, MX or NVFP4 format (is_float_matmul_format_v: FP8 x FP8, MXFP8 x MXFP8 or MXFP4, NVFP4 x
+// NVFP4): those go to ao/ops/float_matmul.hpp, whose header says what is computed. The rest of this header is the
+// integer case.
 //
 //   xq    ao::quantized_view<A> (or const, or an unpadded 2-D ao::quantized_tensor<A>): M x K codes.
 //   w     ao::quantized_view<W> (same forms): N x K.
@@ -82,6 +85,7 @@
 #include "ao/executor.hpp"
 #include "ao/formats/affine.hpp"
 #include "ao/formats/format_traits.hpp"
+#include "ao/ops/float_matmul.hpp"
 #include "ao/ops/matmul.hpp"
 #include "ao/ops/matmul_checks.hpp"
 #include "ao/ops/quantize.hpp"
@@ -487,12 +491,24 @@ void integer_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const f
 template <class T>
 inline constexpr bool is_quantized_operand_v = is_matmul_weights_v<T>;
 
+// A quantized x: the integer matmul, or for an FP8, MX or NVFP4 x the floating-point one (ao/ops/float_matmul.hpp).
+template <class XIn, class WIn, class DstT, class... Options>
+void quantized_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const float, 1>* bias_in,
+                      strided_view<DstT, 2> y, Options&... options) {
+  using A = typename decltype(matmul_operand("x", "M x K", x_in))::format;
+  if constexpr (is_float_matmul_format_v<A>) {
+    float_matmul(x_in, w_in, bias_in, y, options...);
+  } else {
+    integer_matmul(x_in, w_in, bias_in, y, options...);
+  }
+}
+
 }  // namespace detail
 
 template <class X, class W, class Dst, class... Options,
           class = std::enable_if_t<detail::is_quantized_operand_v<X> && detail::is_matmul_weights_v<W>>>
 void matmul(const X& xq, const W& w, strided_view<Dst, 2> y, Options&&... options) {
-  detail::integer_matmul(xq, w, static_cast<const strided_view<const float, 1>*>(nullptr), y, options...);
+  detail::quantized_matmul(xq, w, static_cast<const strided_view<const float, 1>*>(nullptr), y, options...);
 }
 
 template <class X, class W, class Bias, class Dst, class... Options,
@@ -500,14 +516,15 @@ template <class X, class W, class Bias, class Dst, class... Options,
                                    std::is_same_v<std::remove_const_t<Bias>, float>>>
 void matmul(const X& xq, const W& w, strided_view<Bias, 1> bias, strided_view<Dst, 2> y, Options&&... options) {
   const strided_view<const float, 1> b = bias;
-  detail::integer_matmul(xq, w, &b, y, options...);
+  detail::quantized_matmul(xq, w, &b, y, options...);
 }
 
 // x quantized per call with A, then the integer matmul. Options as above (the executor also quantizes x).
 template <class A, class Src, class W, class Dst, class... Options,
           class = std::enable_if_t<detail::is_matmul_weights_v<W>>>
 void matmul_dynamic(strided_view<Src, 2> x, const W& w, strided_view<Dst, 2> y, Options&&... options) {
-  static_assert(is_integer_matmul_format_v<A>, "ao::matmul_dynamic: A must be an integer-matmul format");
+  static_assert(is_integer_matmul_format_v<A> || is_float_matmul_format_v<A>,
+                "ao::matmul_dynamic: A must be an integer-matmul format or an FP8, MX or NVFP4 format");
   matmul(quantize<A>(x, options...), w, y, options...);
 }
 
@@ -515,7 +532,8 @@ template <class A, class Src, class W, class Bias, class Dst, class... Options,
           class = std::enable_if_t<detail::is_matmul_weights_v<W> && std::is_same_v<std::remove_const_t<Bias>, float>>>
 void matmul_dynamic(strided_view<Src, 2> x, const W& w, strided_view<Bias, 1> bias, strided_view<Dst, 2> y,
                     Options&&... options) {
-  static_assert(is_integer_matmul_format_v<A>, "ao::matmul_dynamic: A must be an integer-matmul format");
+  static_assert(is_integer_matmul_format_v<A> || is_float_matmul_format_v<A>,
+                "ao::matmul_dynamic: A must be an integer-matmul format or an FP8, MX or NVFP4 format");
   matmul(quantize<A>(x, options...), w, bias, y, options...);
 }
 
