@@ -1,8 +1,10 @@
-// src/cpu_dispatch_matmul.cc: dynamic dispatch of ao::matmul's inner kernels (ao/backends/hwy/matmul-inl.h), compiled
-// once per Highway target: MatmulDot and MatmulPanel (the GEMM kernel), which do not depend on the weight format (the formats' tiles are decoded by
-// their dequantize kernels, dispatched by the other units), and MatmulDotFused for the registry's FP8 and affine
-// formats (AO_FORMAT_LIST_FLOAT8, AO_FORMAT_LIST_AFFINE), which decodes in registers; and Int8Dot, the integer
-// kernels of ao::matmul over quantized activations (ao/backends/hwy/int8_dot-inl.h, group_int8_dot-inl.h).
+// src/cpu_dispatch_matmul.cc: dynamic dispatch of ao::matmul's inner kernels, compiled once per Highway target:
+// MatmulDot (ao/backends/hwy/matmul-inl.h) and MatmulPanel (matmul_panel-inl.h, the GEMM kernel), which do not
+// depend on the weight format (the formats' tiles are decoded by their dequantize kernels, dispatched by the other
+// units); MatmulDotFused, which decodes in registers, for the registry's NVFP4, FP8 and affine formats
+// (AO_FORMAT_LIST_NVFP4, _FLOAT8, _AFFINE) and its floor-rule MX formats (AO_MATMUL_FUSED_LIST_MX in matmul-inl.h:
+// the other rules decode with these); and Int8Dot and GroupInt8Dot, the integer kernels of ao::matmul over
+// quantized activations (ao/backends/hwy/int8_dot-inl.h, group_int8_dot-inl.h).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu_dispatch_matmul.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -18,6 +20,8 @@ HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
 #define AO_CPU_DISPATCH_WRAP_MATMUL(id, type) \
   void MatmulDotFused_##id(const ::ao::highway::matmul_fused_task<type>& t) { MatmulDotFused(t); }
+AO_MATMUL_FUSED_LIST_MX(AO_CPU_DISPATCH_WRAP_MATMUL)
+AO_FORMAT_LIST_NVFP4(AO_CPU_DISPATCH_WRAP_MATMUL)
 AO_FORMAT_LIST_FLOAT8(AO_CPU_DISPATCH_WRAP_MATMUL)
 AO_FORMAT_LIST_AFFINE(AO_CPU_DISPATCH_WRAP_MATMUL)
 #undef AO_CPU_DISPATCH_WRAP_MATMUL
@@ -41,6 +45,8 @@ void dynamic_matmul::panel(const matmul_panel_task& t) { HWY_DYNAMIC_DISPATCH(Ma
   void dynamic_matmul_fused<type>::run(const matmul_fused_task<type>& t) { \
     HWY_DYNAMIC_DISPATCH(MatmulDotFused_##id)(t);                          \
   }
+AO_MATMUL_FUSED_LIST_MX(AO_CPU_DISPATCH_EXPORT_MATMUL)
+AO_FORMAT_LIST_NVFP4(AO_CPU_DISPATCH_EXPORT_MATMUL)
 AO_FORMAT_LIST_FLOAT8(AO_CPU_DISPATCH_EXPORT_MATMUL)
 AO_FORMAT_LIST_AFFINE(AO_CPU_DISPATCH_EXPORT_MATMUL)
 #undef AO_CPU_DISPATCH_EXPORT_MATMUL

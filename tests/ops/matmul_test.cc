@@ -230,7 +230,8 @@ TEST(Matmul, EveryHighwayTarget) {
 // The in-register decode (MatmulDotFused) gives the same bits as decoding the tile with the format's Dequantize
 // kernel and multiplying it (MatmulDot), on every target, for 1 to 4 weight rows and 1 to 7 rows of x, and for each
 // storage shape it covers: affine per row, per tensor, group<32>, tinygemm's float zero point; FP8 per tensor, per
-// row, 1x128 and 128x128 blocks. Weights include NaN, Inf and zero blocks (LLM-like data with specials).
+// row, 1x128 and 128x128 blocks; MX fp4 (two codes a byte), fp8 and fp6; NVFP4 with and without its global scale.
+// Weights include NaN, Inf and zero blocks (LLM-like data with specials).
 template <class F>
 void check_fused_equals_dequantize_then_dot() {
   static_assert(ao::highway::kMatmulFused<F>, "a format ao::matmul decodes in registers");
@@ -273,6 +274,12 @@ TEST(Matmul, FusedDecodeEqualsDequantizeThenDot) {
     check_fused_equals_dequantize_then_dot<ao::float8_e5m2_per_row>();
     check_fused_equals_dequantize_then_dot<ao::float8_e4m3_per_block_1x128>();
     check_fused_equals_dequantize_then_dot<ao::float8_e4m3_per_block_128x128>();
+    check_fused_equals_dequantize_then_dot<ao::mxfp4>();
+    check_fused_equals_dequantize_then_dot<ao::mxfp8_e4m3>();
+    check_fused_equals_dequantize_then_dot<ao::mxfp8_e5m2_rceil>();
+    check_fused_equals_dequantize_then_dot<ao::mxfp6_e3m2>();
+    check_fused_equals_dequantize_then_dot<ao::nvfp4>();
+    check_fused_equals_dequantize_then_dot<ao::nvfp4_global_scale>();
   }
   ::hwy::SetSupportedTargetsForTest(0);
 }

@@ -69,6 +69,17 @@ HWY_INLINE float E8M0ScaleAs(uint32_t byte) {
   return E8M0Value(byte);
 }
 
+// The dequantized values value(code) * s of one vector of Element codes (DecodeExmy's values v) and a block's
+// scale s: a NaN element stays itself (x86's rule for NaN * s, written out); elements without NaN skip that test.
+template <class Spec, class D>
+HWY_INLINE hn::Vec<D> ScaleElements(hn::Vec<D> v, hn::Vec<D> s) {
+  if constexpr (ao::detail::exmy_layout<Spec>::nan == ao::nan_encoding::none) {
+    return hn::Mul(v, s);
+  } else {
+    return hn::IfThenElse(hn::IsNaN(v), v, hn::Mul(v, s));
+  }
+}
+
 // The e8m0 scale bytes (in i32 lanes) of block amaxes given as AbsMaxBits lanes, lane by lane the bytes of
 // Rule::e8m0_byte<Element>(amax) (ao/formats/scale_rule.hpp): floor, ceil and even read the exponent field as
 // floor_rule_byte does (even after rounding the bits up to the element's precision); rceil reads the bits of the
@@ -223,8 +234,6 @@ void Dequantize(const ao::dequantize_task<ao::block_scaled<E, B, S, R>, Dst>& t)
     constexpr int kEpb = F::elements_per_byte;
     constexpr size_t kN = static_cast<size_t>(F::block_size);
     const hn::CappedTag<float, detail::PowerOfTwoDivisor(kN)> d;
-    const hn::RebindToSigned<decltype(d)> di;
-    constexpr bool kVectorPack = kEpb == 1 || hn::MaxLanes(decltype(d)()) >= 2;
     const size_t lanes = hn::Lanes(d);
     const size_t blocks = t.cols / kN;
     for (size_t r = 0; r < t.rows; ++r) {
@@ -236,14 +245,8 @@ void Dequantize(const ao::dequantize_task<ao::block_scaled<E, B, S, R>, Dst>& t)
         Dst* out = row + b * kN;
         const auto s = hn::Set(d, detail::E8M0ScaleAs<Dst>(scales[b].bits()));
         for (size_t i = 0; i < kN; i += lanes) {
-          hn::Vec<decltype(di)> codes;
-          if constexpr (kVectorPack) {
-            codes = LoadCodes<kEpb>(d, in + i / kEpb);
-          } else {
-            codes = hn::Set(di, (i & 1) ? (in[i / 2] >> 4) : (in[i / 2] & 0x0F));
-          }
-          const auto v = DecodeExmy<Spec>(d, codes);
-          StoreF32(d, hn::IfThenElse(hn::IsNaN(v), v, hn::Mul(v, s)), out + i);
+          const auto codes = LoadCodesAt<kEpb>(d, in, i);
+          StoreF32(d, detail::ScaleElements<Spec, decltype(d)>(DecodeExmy<Spec>(d, codes), s), out + i);
         }
       }
     }

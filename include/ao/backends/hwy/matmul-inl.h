@@ -10,10 +10,11 @@
 // activations. Contract (the caller's): t.k is a multiple of kKMultiple (16, the most fp32 lanes of any target),
 // every row of x and w holds t.k readable values (zero-padded past the real K), the buffers do not overlap acc.
 //
-//   MatmulDotFused(const ao::highway::matmul_fused_task<F>& t)     F: an affine or FP8 format that
+//   MatmulDotFused(const ao::highway::matmul_fused_task<F>& t)     F: an affine, FP8, MX or NVFP4 format that
 //     matmul_fuses<F>() accepts
 //     The same sums for weights held in F's storage, decoded in registers by F's own dequantize kernels'
-//     per-vector functions (affine: DequantizeVec; FP8: Float8DequantizeVec), in the same order of operations as
+//     per-vector functions (affine: DequantizeVec; FP8: Float8DequantizeVec; MX: DecodeExmy and ScaleElements;
+//     NVFP4: DecodeExmy and Nvfp4BlockMultiplier), in the same order of operations as
 //     MatmulDot: the results are bit-identical to decoding the tile with Dequantize and calling MatmulDot. Contract:
 //     t.k is a multiple of kKMultiple and every row holds t.k codes; rows past t.w_rows (up to 4) repeat the last.
 //
@@ -32,8 +33,10 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "ao/formats/block_scaled.hpp"
 #include "ao/formats/format_traits.hpp"
 #include "ao/formats/granularity.hpp"
+#include "ao/formats/registry.hpp"
 
 namespace ao::highway {
 
@@ -71,18 +74,44 @@ struct matmul_fused_task {
   std::ptrdiff_t acc_stride;
 };
 
-// Whether ao::matmul decodes F in registers: affine formats and FP8 formats with one code per byte whose groups
-// (blocks) hold whole vectors of every target (per_row and per_tensor always; groups of a multiple of 16 values).
+// Whether ao::matmul decodes F in registers: affine and FP8 formats with one code per byte, MX formats with one or
+// two a byte, and NVFP4, whose groups (blocks) hold whole vectors of every target (per_row and per_tensor always;
+// groups of a multiple of 16 values).
 template <class F>
 constexpr bool matmul_fuses() {
   using traits = format_traits<F>;
   using family = typename traits::family;
+  constexpr bool whole_vectors = traits::col_multiple == 1 || traits::col_multiple % matmul_dot_task::kKMultiple == 0;
   if constexpr (std::is_same_v<family, format_family::affine> || std::is_same_v<family, format_family::float8>) {
-    return traits::col_multiple == 1 || traits::col_multiple % matmul_dot_task::kKMultiple == 0;
+    return whole_vectors && traits::elements_per_byte == 1;
+  } else if constexpr (std::is_same_v<family, format_family::block_scaled> ||
+                       std::is_same_v<family, format_family::nvfp4>) {
+    return whole_vectors && (traits::elements_per_byte == 1 || traits::elements_per_byte == 2);
   } else {
     return false;
   }
 }
+
+// An MX format decodes exactly as its floor-rule twin (the scale rule only matters when quantizing), so
+// matmul_dot_fused runs the twin's kernel: one compiled kernel per element type instead of one per rule.
+template <class F>
+struct matmul_decode_twin {
+  using type = F;
+};
+template <class E, class B, class S, class R>
+struct matmul_decode_twin<block_scaled<E, B, S, R>> {
+  using type = block_scaled<E, B, S, scale_rule::floor>;
+};
+
+// The registry's MX formats with the floor rule: the twins of all of them.
+// clang-format off
+#define AO_MATMUL_FUSED_LIST_MX(X) \
+  X(mxfp8_e4m3, ::ao::mxfp8_e4m3) \
+  X(mxfp8_e5m2, ::ao::mxfp8_e5m2) \
+  X(mxfp6_e2m3, ::ao::mxfp6_e2m3) \
+  X(mxfp6_e3m2, ::ao::mxfp6_e3m2) \
+  X(mxfp4, ::ao::mxfp4)
+// clang-format on
 
 }  // namespace ao::highway
 
@@ -99,8 +128,10 @@ constexpr bool matmul_fuses() {
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/affine-inl.h"
+#include "ao/backends/hwy/block_scaled-inl.h"
 #include "ao/backends/hwy/exmy-inl.h"
 #include "ao/backends/hwy/float8-inl.h"
+#include "ao/backends/hwy/nvfp4-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
@@ -182,7 +213,7 @@ inline void MatmulDot(const ao::highway::matmul_dot_task& t) {
 namespace matmul_detail {
 
 // The per-group constants of row r (of the tile), group g, as F's Dequantize kernel passes them to its per-vector
-// decode, and that decode of the Lanes(d) codes at p.
+// decode, and that decode of the Lanes(d) codes of elements i, i + 1, ... of a row whose first byte is `row`.
 template <class F, class = void>
 struct Fused;
 template <class T, class M, class G, class S, class Z, class E>
@@ -200,9 +231,9 @@ struct Fused<ao::affine<T, M, G, S, Z, E>> {
     }
   }
   template <class D>
-  static HWY_INLINE hn::Vec<D> Decode(D d, const uint8_t* p, const Params& c) {
+  static HWY_INLINE hn::Vec<D> Decode(D d, const uint8_t* row, size_t i, const Params& c) {
     return affine_detail::DequantizeVec<F, float>(
-        d, affine_detail::LoadCodes(d, reinterpret_cast<const typename F::code_type*>(p)), c.scale, c.zero);
+        d, affine_detail::LoadCodes(d, reinterpret_cast<const typename F::code_type*>(row + i)), c.scale, c.zero);
   }
 };
 template <class E, class G, class C, class A>
@@ -219,8 +250,37 @@ struct Fused<ao::float8_scaled<E, G, C, A>> {
     }
   }
   template <class D>
-  static HWY_INLINE hn::Vec<D> Decode(D d, const uint8_t* p, const Params& scale) {
-    return HWY_NAMESPACE::detail::Float8DequantizeVec<F>(d, LoadCodes<1>(d, p), hn::Set(d, scale));
+  static HWY_INLINE hn::Vec<D> Decode(D d, const uint8_t* row, size_t i, const Params& scale) {
+    return HWY_NAMESPACE::detail::Float8DequantizeVec<F>(d, LoadCodes<1>(d, row + i), hn::Set(d, scale));
+  }
+};
+
+template <class E, class B, class S, class R>
+struct Fused<ao::block_scaled<E, B, S, R>> {
+  using F = ao::block_scaled<E, B, S, R>;
+  using Params = float;  // the block's scale 2^(byte - 127) (NaN for byte 255)
+  static Params Of(const ao::highway::matmul_fused_task<F>& t, std::ptrdiff_t r, std::ptrdiff_t g) {
+    return HWY_NAMESPACE::detail::E8M0ScaleAs<float>(t.scales[r * t.scales_stride + g].bits());
+  }
+  template <class D>
+  static HWY_INLINE hn::Vec<D> Decode(D d, const uint8_t* row, size_t i, const Params& scale) {
+    using Spec = typename E::spec;
+    return HWY_NAMESPACE::detail::ScaleElements<Spec, D>(
+        DecodeExmy<Spec>(d, LoadCodesAt<F::elements_per_byte>(d, row, i)), hn::Set(d, scale));
+  }
+};
+template <bool G>
+struct Fused<ao::basic_nvfp4<G>> {
+  using F = ao::basic_nvfp4<G>;
+  using Params = float;  // the block's multiplier
+  static Params Of(const ao::highway::matmul_fused_task<F>& t, std::ptrdiff_t r, std::ptrdiff_t g) {
+    float global = 1.0f;
+    if constexpr (G) global = t.tensor.global_scale;
+    return HWY_NAMESPACE::detail::Nvfp4BlockMultiplier<G>(t.scales[r * t.scales_stride + g], global);
+  }
+  template <class D>
+  static HWY_INLINE hn::Vec<D> Decode(D d, const uint8_t* row, size_t i, const Params& s) {
+    return hn::Mul(DecodeExmy<ao::float4_e2m1fn::spec>(d, LoadCodesAt<2>(d, row, i)), hn::Set(d, s));
   }
 };
 
@@ -230,8 +290,10 @@ template <class F>
 void MatmulDotFused(const ao::highway::matmul_fused_task<F>& t) {
   using traits = ao::format_traits<F>;
   using Fused = matmul_detail::Fused<F>;
-  static_assert(traits::elements_per_byte == 1, "MatmulDotFused: one code per byte");
-  if constexpr (std::is_same_v<typename traits::family, ao::format_family::float8>) {
+  constexpr int kEpb = traits::elements_per_byte;
+  static_assert(kEpb == 1 || kEpb == 2, "MatmulDotFused: one or two codes per byte");
+  if constexpr (std::is_same_v<typename traits::family, ao::format_family::float8> ||
+                std::is_same_v<typename traits::family, ao::format_family::block_scaled>) {
     if constexpr (!kExmyVectorizable<typename F::element_type::spec>) return;  // (never chosen: kMatmulFused)
   }
   const hn::ScalableTag<float> d;
@@ -246,7 +308,7 @@ void MatmulDotFused(const ao::highway::matmul_fused_task<F>& t) {
   const auto start_group = [&](size_t i) {
     for (size_t j = 0; j < 4; ++j) params[j] = Fused::Of(t, row[j], static_cast<std::ptrdiff_t>(i / group));
   };
-  const auto weights = [&](size_t j, size_t i) { return Fused::Decode(d, codes[j] + i, params[j]); };
+  const auto weights = [&](size_t j, size_t i) { return Fused::Decode(d, codes[j], i, params[j]); };
   // Two rows of x at a time: the decode's temporaries need the registers a third row's accumulators would take.
   matmul_detail::DotRows<2>(d, t.x, t.x_stride, t.rows, group, start_group, weights, t.k, t.acc, t.acc_stride);
 }

@@ -2,7 +2,7 @@
 // for ao::backend::highway:
 //   ao::highway::matmul_dot(const ao::highway::matmul_dot_task&)    (the tasks and their contracts: matmul-inl.h)
 //   ao::highway::matmul_panel(const ao::highway::matmul_panel_task&)  the GEMM kernel (matmul_panel-inl.h)
-//   ao::highway::matmul_dot_fused(const ao::highway::matmul_fused_task<F>&)   affine and FP8 F, decoded in
+//   ao::highway::matmul_dot_fused(const ao::highway::matmul_fused_task<F>&)   affine, FP8, MX and NVFP4 F, decoded in
 //                                        registers; kMatmulFused<F> says whether ao::matmul uses it for F
 // With ao::cpu_dispatch linked (AO_CPU_DISPATCH), the call goes through Highway's dispatch table to the best
 // target of this CPU (src/cpu_dispatch_matmul.cc); otherwise to the kernel compiled for the including translation
@@ -50,6 +50,8 @@ inline void matmul_panel(const matmul_panel_task& t) {
 
 #include <hwy/highway.h>
 
+#include <type_traits>
+
 #include "ao/backends/hwy/matmul-inl.h"
 #include "ao/backends/hwy/matmul_panel-inl.h"
 #include "ao/formats/registry.hpp"
@@ -62,9 +64,13 @@ inline constexpr bool kMatmulFused = matmul_fuses<F>();
 template <class E, class G, class C, class A>
 inline constexpr bool kMatmulFused<float8_scaled<E, G, C, A> > =
     matmul_fuses<float8_scaled<E, G, C, A> >() && HWY_NAMESPACE::kExmyVectorizable<typename E::spec>;
+template <class E, class B, class S, class R>
+inline constexpr bool kMatmulFused<block_scaled<E, B, S, R> > =
+    matmul_fuses<block_scaled<E, B, S, R> >() && E::bits_per_value <= 8 &&
+    HWY_NAMESPACE::kExmyVectorizable<typename E::spec>;
 
-// Specialized (available = true, run defined in src/cpu_dispatch_matmul.cc) for the registry's affine and FP8
-// formats when ao::cpu_dispatch is linked.
+// Specialized (available = true, run defined in src/cpu_dispatch_matmul.cc) for the registry's NVFP4, FP8 and
+// affine formats and the MX twins above when ao::cpu_dispatch is linked.
 template <class F>
 struct dynamic_matmul_fused {
   static constexpr bool available = false;
@@ -76,6 +82,8 @@ struct dynamic_matmul_fused {
     static constexpr bool available = true;            \
     static void run(const matmul_fused_task<type>& t); \
   };
+AO_MATMUL_FUSED_LIST_MX(AO_HWY_DECLARE_MATMUL_FUSED)
+AO_FORMAT_LIST_NVFP4(AO_HWY_DECLARE_MATMUL_FUSED)
 AO_FORMAT_LIST_FLOAT8(AO_HWY_DECLARE_MATMUL_FUSED)
 AO_FORMAT_LIST_AFFINE(AO_HWY_DECLARE_MATMUL_FUSED)
 #undef AO_HWY_DECLARE_MATMUL_FUSED
@@ -83,7 +91,12 @@ AO_FORMAT_LIST_AFFINE(AO_HWY_DECLARE_MATMUL_FUSED)
 
 template <class F>
 void matmul_dot_fused(const matmul_fused_task<F>& t) {
-  if constexpr (dynamic_matmul_fused<F>::available) {
+  using Twin = typename matmul_decode_twin<F>::type;
+  if constexpr (!std::is_same_v<Twin, F>) {
+    matmul_dot_fused(matmul_fused_task<Twin>{t.x, t.x_stride, t.rows, t.data, t.data_stride, t.w_rows, t.scales,
+                                             t.scales_stride, t.zero_points, t.zero_points_stride, t.tensor, t.k, t.acc,
+                                             t.acc_stride});
+  } else if constexpr (dynamic_matmul_fused<F>::available) {
     dynamic_matmul_fused<F>::run(t);
   } else {
     HWY_STATIC_DISPATCH(MatmulDotFused)(t);

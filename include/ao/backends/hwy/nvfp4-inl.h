@@ -18,6 +18,7 @@
 
 #include <hwy/highway.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -39,6 +40,24 @@ namespace ao::highway::HWY_NAMESPACE {
 namespace hn = ::hwy::HWY_NAMESPACE;
 
 namespace detail {
+
+// The fp32 values of the 256 e4m3fn codes (the scalar codec's): a block scale is one load, not a scalar decode.
+constexpr std::array<float, 256> E4m3ValueTable() {
+  std::array<float, 256> v{};
+  for (int i = 0; i < 256; ++i)
+    v[static_cast<size_t>(i)] = float(ao::float8_e4m3fn::from_bits(static_cast<uint8_t>(i)));
+  return v;
+}
+inline constexpr std::array<float, 256> kE4m3Values = E4m3ValueTable();
+
+// A block's dequantization multiplier: its e4m3 scale's value, times the global scale g (fl32(g * s)) when there is
+// one.
+template <bool G>
+HWY_INLINE float Nvfp4BlockMultiplier(ao::float8_e4m3fn scale, float g) {
+  float s = kE4m3Values[scale.bits()];
+  if constexpr (G) s = ao::detail::torch_multiply(g, s);
+  return s;
+}
 
 // The block scales of n <= kNvfp4ScaleBatch blocks from their amaxes, a vector at a time (the oracle's scalar
 // expressions lane by lane): s = e4m3(clamp(amax / 6 [/ g], scale_min, scale_max)) into `codes`, and the
@@ -143,8 +162,6 @@ void Dequantize(const ao::dequantize_task<ao::basic_nvfp4<G>, Dst>& t) {
   using Spec = ao::float4_e2m1fn::spec;
   constexpr size_t kN = static_cast<size_t>(ao::nvfp4::block_size);
   const hn::CappedTag<float, kN> d;
-  const hn::RebindToSigned<decltype(d)> di;
-  constexpr bool kVectorPack = hn::MaxLanes(decltype(d)()) >= 2;
   const size_t lanes = hn::Lanes(d);
   const size_t blocks = t.cols / kN;
   float g = 1.0f;
@@ -154,18 +171,10 @@ void Dequantize(const ao::dequantize_task<ao::basic_nvfp4<G>, Dst>& t) {
     const ao::float8_e4m3fn* scales = t.scales + static_cast<std::ptrdiff_t>(row) * t.scales_stride;
     Dst* dst = t.dst + static_cast<std::ptrdiff_t>(row) * t.dst_stride;
     for (size_t b = 0; b < blocks; ++b) {
-      float s = float(scales[b]);
-      if constexpr (G) s = ao::detail::torch_multiply(g, s);  // fl32(g * s) for every Dst
-      const auto vs = hn::Set(d, s);
+      const auto vs = hn::Set(d, detail::Nvfp4BlockMultiplier<G>(scales[b], g));  // for every Dst
       const uint8_t* in = data + b * kN / 2;
       for (size_t i = 0; i < kN; i += lanes) {
-        hn::Vec<decltype(di)> codes;
-        if constexpr (kVectorPack) {
-          codes = LoadCodes<2>(d, in + i / 2);
-        } else {
-          codes = hn::Set(di, (i & 1) ? (in[i / 2] >> 4) : (in[i / 2] & 0x0F));
-        }
-        StoreF32(d, hn::Mul(DecodeExmy<Spec>(d, codes), vs), dst + b * kN + i);
+        StoreF32(d, hn::Mul(DecodeExmy<Spec>(d, LoadCodesAt<2>(d, in, i)), vs), dst + b * kN + i);
       }
     }
   }
