@@ -28,6 +28,7 @@
 #include <hwy/highway.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "ao/numeric/exmy_codec.hpp"
 #include "ao/numeric/exmy_spec.hpp"
@@ -143,30 +144,31 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> EncodeExmy(DF df, hn::Vec<DF> v) {
 
 namespace detail {
 
-// The fp32 values of the magnitude codes 0..7 of a spec with 3 magnitude bits and no NaN or inf (fp4 e2m1), from the
-// scalar codec, repeated to 16 lanes so that any vector of up to 16 lanes can load it.
+// The fp32 values of the 16 codes of a 4-bit spec without NaN or inf (fp4 e2m1), from the scalar codec: the table
+// DecodeExmy permutes (on 8-lane vectors, its first 8 entries, the magnitudes, and the sign separately).
 template <class Spec>
-struct ExmyMagnitudes {
-  static constexpr int kBits = ao::detail::exmy_layout<Spec>::E + ao::detail::exmy_layout<Spec>::M;
+struct Exmy4BitValues {
   static constexpr float value(int i) {
-    return static_cast<float>(
-        ao::float_exmy<Spec>::from_bits(static_cast<typename ao::float_exmy<Spec>::storage_type>(i % 8)));
+    using T = ao::float_exmy<Spec>;
+    return static_cast<float>(T::from_bits(static_cast<typename T::storage_type>(i)));
   }
   alignas(64) static constexpr float kValues[16] = {value(0),  value(1),  value(2),  value(3), value(4),  value(5),
                                                     value(6),  value(7),  value(8),  value(9), value(10), value(11),
                                                     value(12), value(13), value(14), value(15)};
 };
 
-// Whether DecodeExmy reads Spec's values from that table on tag DF: one lane permutation instead of about a dozen
-// integer operations (fp4 on vectors of 8 or 16 lanes).
+// How many lanes DecodeExmy reads Spec's values from that table on tag DF (0: it does not): one lane permutation
+// instead of about a dozen integer operations, for fp4 on vectors of 16 lanes (the signed table) or 8 (the
+// magnitudes, then the sign).
 template <class Spec, class DF>
-constexpr bool DecodesByTable() {
+constexpr size_t TableDecodeLanes() {
 #if HWY_HAVE_SCALABLE || HWY_TARGET == HWY_SCALAR
-  return false;
+  return 0;
 #else
   using L = ao::detail::exmy_layout<Spec>;
-  return L::E + L::M == 3 && L::nan == ao::nan_encoding::none && L::sign_mask != 0 && hn::MaxLanes(DF()) >= 8 &&
-         hn::MaxLanes(DF()) <= 16;
+  constexpr size_t lanes = hn::MaxLanes(DF());
+  const bool fp4 = L::E + L::M == 3 && L::nan == ao::nan_encoding::none && L::sign_mask != 0;
+  return fp4 && (lanes == 8 || lanes == 16) ? lanes : 0;
 #endif
 }
 
@@ -179,8 +181,12 @@ HWY_INLINE hn::Vec<DF> DecodeExmy(DF df, hn::Vec<hn::RebindToSigned<DF>> codes) 
   using C = detail::ExmyConstants<Spec>;
   using L = typename C::L;
   const hn::RebindToSigned<DF> di;
-  if constexpr (detail::DecodesByTable<Spec, DF>()) {
-    const auto magnitude = hn::TableLookupLanes(hn::LoadU(df, detail::ExmyMagnitudes<Spec>::kValues),
+  constexpr size_t kTable = detail::TableDecodeLanes<Spec, DF>();
+  if constexpr (kTable == 16) {
+    return hn::TableLookupLanes(hn::LoadU(df, detail::Exmy4BitValues<Spec>::kValues),
+                                hn::IndicesFromVec(df, hn::And(codes, hn::Set(di, C::kCodeMask))));
+  } else if constexpr (kTable == 8) {
+    const auto magnitude = hn::TableLookupLanes(hn::LoadU(df, detail::Exmy4BitValues<Spec>::kValues),
                                                 hn::IndicesFromVec(df, hn::And(codes, hn::Set(di, C::kMagnitudeMask))));
     const auto sign = hn::ShiftLeft<C::kSignShift>(hn::And(codes, hn::Set(di, C::kSignMask)));
     return hn::BitCast(df, hn::Or(hn::BitCast(di, magnitude), sign));
@@ -250,6 +256,18 @@ HWY_INLINE void StoreCodes(DF df, hn::Vec<hn::RebindToSigned<DF>> codes, uint8_t
   }
 }
 
+namespace detail {
+// Whether LoadCodes<2> unpacks nibbles with per-lane shifts of one broadcast word (8 or 16 lanes with AVX2's
+// variable shifts) rather than by widening bytes.
+template <class DF>
+inline constexpr bool kNibbleShiftLanes =
+#if HWY_HAVE_SCALABLE || HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128 || !HWY_ARCH_X86
+    false;
+#else
+    HWY_TARGET <= HWY_AVX2 && (hn::MaxLanes(DF()) == 8 || hn::MaxLanes(DF()) == 16);
+#endif
+}  // namespace detail
+
 // Loads Lanes(d) codes stored as StoreCodes stores them, into i32 lanes.
 template <int ElementsPerByte, class DF>
 HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> LoadCodes(DF df, const uint8_t* HWY_RESTRICT in) {
@@ -259,6 +277,22 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> LoadCodes(DF df, const uint8_t* HWY_R
   const hn::Rebind<uint8_t, DF> du8;
   if constexpr (ElementsPerByte == 1) {
     return hn::PromoteTo(di, hn::LoadU(du8, in));
+  } else if constexpr (detail::kNibbleShiftLanes<DF>) {
+    // The Lanes / 2 bytes as 32-bit words, word i / 8 in lane i, shifted right by 4 (i mod 8), low nibble kept.
+    constexpr size_t kLanes = hn::MaxLanes(DF());
+    const hn::RebindToUnsigned<DF> du;
+    uint64_t bits = 0;
+    std::memcpy(&bits, in, kLanes / 2);
+    hn::Vec<decltype(du)> words;
+    if constexpr (kLanes == 16) {
+      const hn::Repartition<uint64_t, decltype(du)> du64;
+      alignas(64) static constexpr int32_t kWord[16] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+      words = hn::TableLookupLanes(hn::BitCast(du, hn::Set(du64, bits)), hn::SetTableIndices(du, kWord));
+    } else {
+      words = hn::Set(du, static_cast<uint32_t>(bits));
+    }
+    alignas(64) static constexpr uint32_t kShift[16] = {0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28};
+    return hn::BitCast(di, hn::And(hn::Shr(words, hn::LoadU(du, kShift)), hn::Set(du, 0xFu)));
   } else {
     const hn::Repartition<uint16_t, decltype(du8)> du16;
     const hn::Rebind<uint8_t, decltype(du16)> du8h;

@@ -19,11 +19,11 @@
 //     t.k is a multiple of kKMultiple and every row holds t.k codes; rows past t.w_rows (up to 4) repeat the last.
 //
 // Order of operations (deterministic for a target; differs between targets by the vector width): x rows in
-// blocks (MatmulDot: 3, MatmulDotFused: 2; the blocking changes no sum), each block against the 4 weight rows
-// with one vector accumulator per (row, weight row): lane i
-// of the accumulator sums the products of k = i, i + L, i + 2L, ... (L = Lanes) with one fused multiply-add each
-// (MulAdd: fused on targets with FMA, a multiply then an add elsewhere), in increasing k; then the lanes are summed
-// (SumOfLanes) and the sum is added to acc once per call.
+// blocks (MatmulDot: 6 on 512-bit targets, else 3; MatmulDotFused: 2; the blocking changes no sum), each block against
+// the 4 weight rows with one vector accumulator per (row, weight row): lane i of the accumulator sums the products of k
+// = i, i + L, i + 2L, ... (L = Lanes) with one fused multiply-add each (MulAdd: fused on targets with FMA, a multiply
+// then an add elsewhere), in increasing k; then the lanes are summed (SumOfLanes) and the sum is added to acc once per
+// call.
 
 // ---- Once-only part: the task (no Highway types) ----
 #ifndef AO_BACKENDS_HWY_MATMUL_INL_H_ONCE_
@@ -127,11 +127,14 @@ struct matmul_decode_twin<block_scaled<E, B, S, R>> {
 
 #include <hwy/highway.h>
 
+#include <type_traits>
+
 #include "ao/backends/hwy/affine-inl.h"
 #include "ao/backends/hwy/block_scaled-inl.h"
 #include "ao/backends/hwy/exmy-inl.h"
 #include "ao/backends/hwy/float8-inl.h"
 #include "ao/backends/hwy/nvfp4-inl.h"
+#include "ao/backends/hwy/unroll.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace ao::highway::HWY_NAMESPACE {
@@ -183,6 +186,37 @@ HWY_INLINE void DotBlock(D d, const float* HWY_RESTRICT x, std::ptrdiff_t xs, si
   if constexpr (MR > 2) AddSums4(d, a20, a21, a22, a23, acc + 2 * as);
 }
 
+#if !HWY_HAVE_SCALABLE
+// MR rows of x (MR up to 6) against the 4 decoded weight rows w (w_stride apart), as DotBlock computes them, with
+// the accumulators in arrays (registers on targets with 32 of them: 24 accumulators, 4 weight vectors, one of x).
+template <size_t MR, class D>
+HWY_INLINE void DotBlockArrays(D d, const float* HWY_RESTRICT x, std::ptrdiff_t xs, const float* HWY_RESTRICT w,
+                               std::ptrdiff_t ws, size_t k, float* HWY_RESTRICT acc, std::ptrdiff_t as) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  V a[MR][4];
+  AO_HWY_UNROLL
+  for (size_t i = 0; i < MR; ++i) {
+    AO_HWY_UNROLL
+    for (size_t j = 0; j < 4; ++j) a[i][j] = hn::Zero(d);
+  }
+  for (size_t c = 0; c < k; c += N) {
+    V wv[4];
+    AO_HWY_UNROLL
+    for (size_t j = 0; j < 4; ++j) wv[j] = hn::LoadU(d, w + static_cast<std::ptrdiff_t>(j) * ws + c);
+    AO_HWY_UNROLL
+    for (size_t i = 0; i < MR; ++i) {
+      const V xv = hn::LoadU(d, x + static_cast<std::ptrdiff_t>(i) * xs + c);
+      AO_HWY_UNROLL
+      for (size_t j = 0; j < 4; ++j) a[i][j] = hn::MulAdd(xv, wv[j], a[i][j]);
+    }
+  }
+  AO_HWY_UNROLL
+  for (size_t i = 0; i < MR; ++i)
+    AddSums4(d, a[i][0], a[i][1], a[i][2], a[i][3], acc + static_cast<std::ptrdiff_t>(i) * as);
+}
+#endif
+
 // All rows of x, in blocks of MaxMR (then fewer).
 template <size_t MaxMR, class D, class StartGroup, class Weights>
 HWY_INLINE void DotRows(D d, const float* x, std::ptrdiff_t xs, size_t rows, size_t group,
@@ -203,6 +237,37 @@ HWY_INLINE void DotRows(D d, const float* x, std::ptrdiff_t xs, size_t rows, siz
 
 inline void MatmulDot(const ao::highway::matmul_dot_task& t) {
   const hn::ScalableTag<float> d;
+#if !HWY_HAVE_SCALABLE
+  if constexpr (HWY_MAX_BYTES >= 64) {  // 32 vector registers: blocks of 6 rows of x
+    size_t m = 0;
+    const auto block = [&](auto rows) {
+      matmul_detail::DotBlockArrays<decltype(rows)::value>(
+          d, t.x + static_cast<std::ptrdiff_t>(m) * t.x_stride, t.x_stride, t.w, t.w_stride, t.k,
+          t.acc + static_cast<std::ptrdiff_t>(m) * t.acc_stride, t.acc_stride);
+    };
+    for (; m + 6 <= t.rows; m += 6) block(std::integral_constant<size_t, 6>());
+    switch (t.rows - m) {
+      case 5:
+        block(std::integral_constant<size_t, 5>());
+        break;
+      case 4:
+        block(std::integral_constant<size_t, 4>());
+        break;
+      case 3:
+        block(std::integral_constant<size_t, 3>());
+        break;
+      case 2:
+        block(std::integral_constant<size_t, 2>());
+        break;
+      case 1:
+        block(std::integral_constant<size_t, 1>());
+        break;
+      default:
+        break;
+    }
+    return;
+  }
+#endif
   const auto weights = [&](size_t j, size_t i) {
     return hn::LoadU(d, t.w + static_cast<std::ptrdiff_t>(j) * t.w_stride + static_cast<std::ptrdiff_t>(i));
   };

@@ -80,17 +80,8 @@ HWY_INLINE void Columns(D, const task& t, size_t) {
 }
 #else
 // 6 weight rows x NV vectors of columns in registers: 24 accumulators on targets with 32 vector registers (512-bit
-// vectors), 12 on the others. The loops over them are unrolled by pragma, so that the arrays become registers at
-// -O2 too (without it g++ -O2 keeps them on the stack, 4x slower).
-#ifndef AO_PANEL_UNROLL
-#if defined(__clang__)
-#define AO_PANEL_UNROLL _Pragma("unroll")
-#elif defined(__GNUC__)
-#define AO_PANEL_UNROLL _Pragma("GCC unroll 8")
-#else
-#define AO_PANEL_UNROLL
-#endif
-#endif
+// vectors), 12 on the others (AO_HWY_UNROLL on every loop over them, so that the arrays become registers).
+
 constexpr size_t kVectors = HWY_MAX_BYTES >= 64 ? 4 : 2;
 template <class D>
 HWY_INLINE void Columns(D d, const task& t, size_t c0) {
@@ -99,10 +90,10 @@ HWY_INLINE void Columns(D d, const task& t, size_t c0) {
   const size_t L = hn::Lanes(d);
   V a[R][NV];
   const float* w[R];
-  AO_PANEL_UNROLL
+  AO_HWY_UNROLL
   for (size_t j = 0; j < R; ++j) {
     w[j] = t.w + static_cast<std::ptrdiff_t>(j) * t.w_stride;
-    AO_PANEL_UNROLL
+    AO_HWY_UNROLL
     for (size_t v = 0; v < NV; ++v) {
       a[j][v] =
           hn::LoadU(d, t.acc + static_cast<std::ptrdiff_t>(j) * t.acc_stride + static_cast<std::ptrdiff_t>(c0 + v * L));
@@ -111,18 +102,18 @@ HWY_INLINE void Columns(D d, const task& t, size_t c0) {
   const float* x = t.x + c0;
   for (size_t k = 0; k < t.k; ++k, x += task::kColumns) {
     V xv[NV];
-    AO_PANEL_UNROLL
+    AO_HWY_UNROLL
     for (size_t v = 0; v < NV; ++v) xv[v] = hn::LoadU(d, x + v * L);
-    AO_PANEL_UNROLL
+    AO_HWY_UNROLL
     for (size_t j = 0; j < R; ++j) {
       const V b = hn::Set(d, w[j][k]);
-      AO_PANEL_UNROLL
+      AO_HWY_UNROLL
       for (size_t v = 0; v < NV; ++v) a[j][v] = hn::MulAdd(b, xv[v], a[j][v]);
     }
   }
-  AO_PANEL_UNROLL
+  AO_HWY_UNROLL
   for (size_t j = 0; j < R; ++j) {
-    AO_PANEL_UNROLL
+    AO_HWY_UNROLL
     for (size_t v = 0; v < NV; ++v) {
       hn::StoreU(a[j][v], d,
                  t.acc + static_cast<std::ptrdiff_t>(j) * t.acc_stride + static_cast<std::ptrdiff_t>(c0 + v * L));
