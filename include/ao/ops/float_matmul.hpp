@@ -30,9 +30,9 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <type_traits>
-#include <vector>
 
 #include "ao/backend.hpp"
 #include "ao/error.hpp"
@@ -77,8 +77,8 @@ void float_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const flo
   const float* bias = check_matmul_operands(op, where, x.rows, x.cols, operand_buffers("x", x, x.data_row_bytes()),
                                             w.rows, w.cols, weight_buffers(w, w.data_row_bytes()), bias_in, y);
   if (x.rows == 0 || w.rows == 0) return;
-  std::vector<float> xd(x.rows * x.cols);
-  const strided_view<float, 2> xv(xd.data(), {x.rows, x.cols});
+  const std::unique_ptr<float[]> xd(new float[x.rows * x.cols]);  // every value written by ao::dequantize
+  const strided_view<float, 2> xv(xd.get(), {x.rows, x.cols});
   ao::dequantize(x, xv, Backend{}, ex);
   matmul_checked<W, float, DstT>(strided_view<const float, 2>(xv), w, bias, y, Backend{}, ex);
 }

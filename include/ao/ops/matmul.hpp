@@ -50,6 +50,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -250,11 +251,16 @@ void matmul_run_panels(const matmul_problem<F, Src, Dst>& p, Executor& ex) {
   constexpr std::size_t kBand = 8 * R;    // W rows per task
   const std::size_t chunk = matmul_chunk<F>(128);
   const std::size_t panels = (p.m + P - 1) / P;
-  std::vector<float> xt(panels * p.k * P, 0.0f);  // panel q at q * k * P: xt[q][k][i] = x[q * P + i, k]
-  for (std::size_t m = 0; m < p.m; ++m) {
-    const Src* row = p.x.data() + static_cast<std::ptrdiff_t>(m) * p.x.stride(0);
-    float* dst = xt.data() + (m / P) * p.k * P + m % P;
-    for (std::size_t k = 0; k < p.k; ++k) dst[k * P] = matmul_to_float(row[k]);
+  // Panel q at q * k * P: xt[q][k][i] = x[q * P + i, k], zero past M. Not value-initialized: every value is written.
+  const std::unique_ptr<float[]> xt(new float[panels * p.k * P]);
+  for (std::size_t m = 0; m < panels * P; ++m) {
+    float* dst = xt.get() + (m / P) * p.k * P + m % P;
+    if (m < p.m) {
+      const Src* row = p.x.data() + static_cast<std::ptrdiff_t>(m) * p.x.stride(0);
+      for (std::size_t k = 0; k < p.k; ++k) dst[k * P] = matmul_to_float(row[k]);
+    } else {
+      for (std::size_t k = 0; k < p.k; ++k) dst[k * P] = 0.0f;
+    }
   }
   ex.parallel_for((p.n + kBand - 1) / kBand, [&](std::size_t task) {
     const std::size_t n0 = task * kBand, rows = std::min(kBand, p.n - n0);
@@ -275,7 +281,7 @@ void matmul_run_panels(const matmul_problem<F, Src, Dst>& p, Executor& ex) {
             highway::matmul_panel_task t{};
             t.w = w.data();
             t.w_stride = static_cast<std::ptrdiff_t>(chunk);
-            t.x = xt.data() + (q * p.k + k0) * P;
+            t.x = xt.get() + (q * p.k + k0) * P;
             t.k = len;
             t.acc = acc.data() + static_cast<std::ptrdiff_t>(j0) * acc_stride + static_cast<std::ptrdiff_t>(q * P - m0);
             t.acc_stride = acc_stride;
