@@ -26,20 +26,15 @@
 //   values (each one fp32 rounding at most).
 // Activations are dequantized once per call into an fp32 copy of x (M x K) with ao::dequantize, on the call's
 // backend and executor; then W goes through the weight-only ao::matmul (decoded tile by tile, never whole).
-// Checks: as ao::matmul over int8 activations (argument names, shapes, strides, overlaps; nothing written on error).
+// Checks: ao::matmul's over quantized activations, in ao/ops/integer_matmul.hpp (argument names, shapes, strides,
+// overlaps; nothing written on error).
 #pragma once
 
-#include <cstddef>
 #include <memory>
-#include <string>
 #include <type_traits>
 
-#include "ao/backend.hpp"
-#include "ao/error.hpp"
-#include "ao/executor.hpp"
 #include "ao/formats/format_traits.hpp"
 #include "ao/ops/matmul.hpp"
-#include "ao/ops/matmul_checks.hpp"
 #include "ao/ops/quantize.hpp"
 #include "ao/view.hpp"
 
@@ -55,32 +50,15 @@ inline constexpr bool is_float_matmul_format_v =
 
 namespace detail {
 
-template <class XIn, class WIn, class DstT, class... Options>
-void float_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const float, 1>* bias_in,
-                  strided_view<DstT, 2> y, Options&... options) {
-  static_assert(std::is_same_v<DstT, float> || std::is_same_v<DstT, bfloat16>,
-                "ao::matmul: y is a mutable view of float or ao::bfloat16");
-  using opts = options_of<Options...>;
-  static_assert(!opts::pad, "ao::matmul: ao::pad_last_dim does not apply");
-  using Backend = typename backend_of<backend::highway, Options...>::type;
-  sequential_executor sequential;
-  auto& ex = executor_of(sequential, options...);
-  const auto x = matmul_operand("x", "M x K", x_in);
-  const auto w = matmul_weights(w_in);
-  using A = typename decltype(x)::format;
-  using W = typename decltype(w)::format;
+// The computation above, for checked operands (ao::matmul's checks: ao/ops/integer_matmul.hpp), M, N > 0.
+template <class A, class W, class Dst, class Backend, class Executor>
+void float_matmul_checked(const const_quantized_view<A>& x, const const_quantized_view<W>& w, const float* bias,
+                          strided_view<Dst, 2> y, Backend be, Executor& ex) {
   static_assert(is_float_matmul_format_v<A>, "ao::matmul: x's format is not an FP8, MX or NVFP4 format");
-  const char* op = "ao::matmul";
-  const std::string where = std::string(op) + "<" + format_name<A>() + " x " + format_name<W>() + ">: ";
-  check_quantized_view(op, x);
-  check_quantized_view(op, w);
-  const float* bias = check_matmul_operands(op, where, x.rows, x.cols, operand_buffers("x", x, x.data_row_bytes()),
-                                            w.rows, w.cols, weight_buffers(w, w.data_row_bytes()), bias_in, y);
-  if (x.rows == 0 || w.rows == 0) return;
   const std::unique_ptr<float[]> xd(new float[x.rows * x.cols]);  // every value written by ao::dequantize
   const strided_view<float, 2> xv(xd.get(), {x.rows, x.cols});
-  ao::dequantize(x, xv, Backend{}, ex);
-  matmul_checked<W, float, DstT>(strided_view<const float, 2>(xv), w, bias, y, Backend{}, ex);
+  ao::dequantize(x, xv, be, ex);
+  matmul_checked<W, float, Dst>(strided_view<const float, 2>(xv), w, bias, y, be, ex);
 }
 
 }  // namespace detail

@@ -133,8 +133,8 @@ struct integer_operand {
         q.scales[static_cast<std::ptrdiff_t>(param_row(r)) * q.scales_stride + static_cast<std::ptrdiff_t>(g)]);
   }
   std::int32_t zero_point(std::size_t r, std::size_t g = 0) const noexcept {
-    return q.zero_points[static_cast<std::ptrdiff_t>(param_row(r)) * q.zero_points_stride +
-                         static_cast<std::ptrdiff_t>(g)];
+    return q
+        .zero_points[static_cast<std::ptrdiff_t>(param_row(r)) * q.zero_points_stride + static_cast<std::ptrdiff_t>(g)];
   }
   const std::uint8_t* row(std::size_t r) const noexcept {
     return q.data + static_cast<std::ptrdiff_t>(r) * q.data_stride;
@@ -308,9 +308,9 @@ std::pair<std::int32_t, std::int32_t> group_zero_point_range(const integer_opera
     for (std::size_t g = 0; g < groups; ++g) {
       const std::int32_t z = w.zero_point(r, g);
       if (z < W::quant_min || z > W::quant_max) {
-        throw ao::error(std::string("ao::matmul<") + format_name<A>() + " x " + format_name<W>() + ">: W's zero point " +
-                        std::to_string(z) + " (row " + std::to_string(r) + ", group " + std::to_string(g) +
-                        ") is outside its codes' range [" + std::to_string(W::quant_min) + ", " +
+        throw ao::error(std::string("ao::matmul<") + format_name<A>() + " x " + format_name<W>() +
+                        ">: W's zero point " + std::to_string(z) + " (row " + std::to_string(r) + ", group " +
+                        std::to_string(g) + ") is outside its codes' range [" + std::to_string(W::quant_min) + ", " +
                         std::to_string(W::quant_max) + "]");
       }
     }
@@ -354,8 +354,9 @@ void integer_matmul_run(backend::scalar, const group_integer_matmul_problem<A, W
 // The Highway backend. x is copied as int8 codes (uint8 ones less 128, with their zero points) in the kernel's
 // layout, zero-padded to 128 values, with the VNNI path's lane sums (group_int8_dot-inl.h). W is read in place (fp32
 // scales too; bf16 and fp16 ones are widened per band of W rows); with more than 4 rows of x, the VNNI kernel packs
-// each band of W once (zero points subtracted, shuffled) and the other x tiles read the packed band. The kernel gives f = sum_g sw[g] sum x (w - zw) and q = sum_g sw[g]
-// sum (w - zw); then y = ((f - zx q) * sx) + bias in fp32 (q only for x with a zero point).
+// each band of W once (zero points subtracted, shuffled) and the other x tiles read the packed band. The kernel gives f
+// = sum_g sw[g] sum x (w - zw) and q = sum_g sw[g] sum (w - zw); then y = ((f - zx q) * sx) + bias in fp32 (q only for
+// x with a zero point).
 template <class A, class W, class Dst, class Executor>
 void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, W, Dst>& p, Executor& ex) {
   using task_t = highway::group_int8_dot_task;
@@ -391,8 +392,8 @@ void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, 
       const std::size_t next = std::min(step, p.n - n0 - rows);
       prefetch_rows(p.w.q.zero_points + static_cast<std::ptrdiff_t>(n0 + rows) * p.w.q.zero_points_stride,
                     p.w.q.zero_points_stride, next, groups);
-      prefetch_rows(p.w.q.scales + static_cast<std::ptrdiff_t>(n0 + rows) * p.w.q.scales_stride,
-                    p.w.q.scales_stride, next, groups);
+      prefetch_rows(p.w.q.scales + static_cast<std::ptrdiff_t>(n0 + rows) * p.w.q.scales_stride, p.w.q.scales_stride,
+                    next, groups);
     }
     const bool fits = W::quant_min - hi >= -128 && W::quant_max - lo <= 127;  // every w - zw within int8
     const bool zeros = lo != 0 || hi != 0;
@@ -452,9 +453,14 @@ void integer_matmul_run(backend::highway, const group_integer_matmul_problem<A, 
   });
 }
 
+template <class T>
+inline constexpr bool is_quantized_operand_v = is_matmul_weights_v<T>;
+
+// ao::matmul with a quantized x: the checks, then the integer matmul, or for an FP8, MX or NVFP4 x the
+// floating-point one (ao/ops/float_matmul.hpp).
 template <class XIn, class WIn, class DstT, class... Options>
-void integer_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const float, 1>* bias_in,
-                    strided_view<DstT, 2> y, Options&... options) {
+void quantized_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const float, 1>* bias_in,
+                      strided_view<DstT, 2> y, Options&... options) {
   static_assert(std::is_same_v<DstT, float> || std::is_same_v<DstT, bfloat16>,
                 "ao::matmul: y is a mutable view of float or ao::bfloat16");
   using opts = options_of<Options...>;
@@ -466,10 +472,11 @@ void integer_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const f
   const auto w = matmul_weights(w_in);
   using A = typename decltype(x)::format;
   using W = typename decltype(w)::format;
-  static_assert(is_integer_matmul_format_v<A>,
-                "ao::matmul: a quantized x must be ao::affine with an integer zero point, per_row or per_tensor");
-  static_assert(is_integer_matmul_format_v<W> || is_group_integer_matmul_weight_v<W>,
-                "ao::matmul with a quantized x: W must be ao::affine with an integer zero point, per_row, "
+  static_assert(is_integer_matmul_format_v<A> || is_float_matmul_format_v<A>,
+                "ao::matmul: a quantized x must be ao::affine with an integer zero point, per_row or per_tensor, or "
+                "an FP8, MX or NVFP4 format");
+  static_assert(is_float_matmul_format_v<A> || is_integer_matmul_format_v<W> || is_group_integer_matmul_weight_v<W>,
+                "ao::matmul with an integer x: W must be ao::affine with an integer zero point, per_row, "
                 "per_tensor or group-wise");
   const char* op = "ao::matmul";
   const std::string where = std::string(op) + "<" + format_name<A>() + " x " + format_name<W>() + ">: ";
@@ -477,29 +484,14 @@ void integer_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const f
   check_quantized_view(op, w);
   const float* bias = check_matmul_operands(op, where, x.rows, x.cols, operand_buffers("x", x, x.data_row_bytes()),
                                             w.rows, w.cols, weight_buffers(w, w.data_row_bytes()), bias_in, y);
-  if constexpr (is_group_integer_matmul_weight_v<W>) {
-    const group_integer_matmul_problem<A, W, DstT> p{{x}, {w}, bias, y, x.rows, w.rows, w.cols};
-    if (p.m == 0 || p.n == 0) return;
-    integer_matmul_run(Backend{}, p, ex);
-  } else {
-    const integer_matmul_problem<A, W, DstT> p{{x}, {w}, bias, y, x.rows, w.rows, w.cols};
-    if (p.m == 0 || p.n == 0) return;
-    integer_matmul_run(Backend{}, p, ex);
-  }
-}
-
-template <class T>
-inline constexpr bool is_quantized_operand_v = is_matmul_weights_v<T>;
-
-// A quantized x: the integer matmul, or for an FP8, MX or NVFP4 x the floating-point one (ao/ops/float_matmul.hpp).
-template <class XIn, class WIn, class DstT, class... Options>
-void quantized_matmul(const XIn& x_in, const WIn& w_in, const strided_view<const float, 1>* bias_in,
-                      strided_view<DstT, 2> y, Options&... options) {
-  using A = typename decltype(matmul_operand("x", "M x K", x_in))::format;
+  if (x.rows == 0 || w.rows == 0) return;
   if constexpr (is_float_matmul_format_v<A>) {
-    float_matmul(x_in, w_in, bias_in, y, options...);
+    float_matmul_checked(x, w, bias, y, Backend{}, ex);
+  } else if constexpr (is_group_integer_matmul_weight_v<W>) {
+    integer_matmul_run(Backend{}, group_integer_matmul_problem<A, W, DstT>{{x}, {w}, bias, y, x.rows, w.rows, w.cols},
+                       ex);
   } else {
-    integer_matmul(x_in, w_in, bias_in, y, options...);
+    integer_matmul_run(Backend{}, integer_matmul_problem<A, W, DstT>{{x}, {w}, bias, y, x.rows, w.rows, w.cols}, ex);
   }
 }
 
