@@ -196,6 +196,23 @@ TEST(IntegerMatmul, ShapesNotMultiplesOfAnyTile) {
   check<int8_asym, int8_sym>(70, 67, 96, 11);
 }
 
+// The GEMM path (M >= 32, K a multiple of 4 up to 32768: packed x panels and vpdpbusd where the CPU has AVX-512
+// VNNI): every signedness of x and W (x + 128 and w - 128 corrections), zero points, per-tensor parameters, M past
+// one 256-row block and not a multiple of the 64-row panel, N not a multiple of the 6-row tile or the 48-row band,
+// K past one 256-value chunk, extreme codes at K = 32768 (the int32 bound), bf16 y. Bit for bit as everywhere.
+TEST(IntegerMatmul, GemmPath) {
+  check<int8_sym, int8_sym>(40, 53, 260, 60);
+  check<uint8_asym, int8_sym>(33, 13, 516, 61);
+  check<int8_sym, uint8_asym>(65, 7, 128, 62);
+  check<int8_asym, int8_asym>(300, 50, 36, 63);
+  check<uint8_asym, uint8_asym>(32, 6, 68, 64);
+  check<int8_sym_tensor, int8_sym_tensor>(34, 9, 100, 65);
+  check<int8_sym_bf16, int8_sym_bf16, ao::bfloat16>(40, 11, 256, 66);
+  check<int8_sym, int8_sym>(33, 7, 32768, 67, false, true, 1);
+  check<uint8_asym, int8_sym>(32, 5, 32768, 68, false, true, 2);
+  check<int8_asym, uint8_asym>(35, 6, 32764, 69, false, true, 2);
+}
+
 TEST(IntegerMatmul, ParametersAndDtypes) {
   check<int8_sym_tensor, int8_sym_tensor>(3, 5, 100, 20);
   check<int8_sym, int8_sym_tensor>(3, 5, 100, 21);

@@ -192,8 +192,95 @@ void integer_matmul_run(backend::scalar, const integer_matmul_problem<A, W, Dst>
 
 // ---- The Highway backend ----
 
+// The Highway GEMM path of the per-row integer matmul (ao::highway::int8_panel, on CPUs with AVX-512 VNNI, for
+// M >= 32, K a multiple of 4 up to 32768). x is packed once into panels of 64 rows as unsigned bytes x' = x + a
+// (a = 128 for int8 codes, 0 for uint8); W is read in place, as int8 w' = w - b (b = 128 for uint8 codes, else 0).
+// Per band of 48 W rows, per block of 256 x rows, per chunk of 256 values of K, each tile of 6 W rows is multiplied
+// with the block's panels into an int32 y^T block, exactly: sum x'w' = sum xw - b sum x + a sum w - a b K, so
+//   sum (x - zx)(w - zw) = sum x'w' + b sum x - a sum w + a b K - zw sum x - zx sum w + K zx zw
+// with the row sums of x and W in int64; then the same epilogue (store) as the dot-product path, so the bytes are
+// the same.
+inline constexpr std::size_t kIntegerPanelMinRows = 32;
+
+// The sum of k codes (int8 when Signed, else uint8), k <= 2^23 (int32 partial sums; a plain loop compilers vectorize).
+template <bool Signed>
+std::int64_t code_sum(const std::uint8_t* codes, std::size_t k) {
+  std::int32_t s = 0;
+  for (std::size_t i = 0; i < k; ++i) s += Signed ? std::int32_t{static_cast<std::int8_t>(codes[i])} : codes[i];
+  return s;
+}
+
+template <class A, class W, class Dst, class Executor>
+void integer_matmul_run_panels(const integer_matmul_problem<A, W, Dst>& p, Executor& ex) {
+  using task_t = highway::int8_panel_task;
+  constexpr std::size_t P = task_t::kColumns, R = task_t::kWRows;
+  constexpr std::size_t kMBlock = 4 * P, kBand = 8 * R, kChunk = 256;
+  constexpr std::int64_t a = integer_operand<A>::kSigned ? 128 : 0;
+  constexpr std::int64_t b = integer_operand<W>::kSigned ? 0 : 128;
+  const std::size_t panels = (p.m + P - 1) / P;
+  const std::size_t panel_bytes = p.k * P;
+  const std::unique_ptr<std::uint8_t[]> xp(new std::uint8_t[panels * panel_bytes]);
+  std::vector<std::int64_t> x_total(p.m, 0);
+  for (std::size_t m = 0; m < panels * P; ++m) {
+    std::uint8_t* panel = xp.get() + (m / P) * panel_bytes;
+    const std::uint8_t flip = a != 0 ? 0x80 : 0;
+    if (m < p.m) {
+      const std::uint8_t* row = p.x.row(m);
+      for (std::size_t k = 0; k < p.k; ++k) {
+        panel[highway::int8_panel_offset(m % P, k)] = static_cast<std::uint8_t>(row[k] ^ flip);
+      }
+      x_total[m] = code_sum<integer_operand<A>::kSigned>(row, p.k);
+    } else {
+      for (std::size_t k = 0; k < p.k; ++k) panel[highway::int8_panel_offset(m % P, k)] = 0;
+    }
+  }
+  // Rows past N: codes whose w' is 0.
+  const std::vector<std::uint8_t> zero_row(p.k, b != 0 ? 0x80 : 0);
+  const auto K = static_cast<std::int64_t>(p.k);
+  ex.parallel_for((p.n + kBand - 1) / kBand, [&](std::size_t task) {
+    const std::size_t n0 = task * kBand, rows = std::min(kBand, p.n - n0);
+    const std::size_t tiles = (rows + R - 1) / R;
+    std::vector<std::int64_t> w_total(rows);
+    for (std::size_t j = 0; j < rows; ++j) w_total[j] = code_sum<integer_operand<W>::kSigned>(p.w.row(n0 + j), p.k);
+    std::vector<std::int32_t> acc(tiles * R * kMBlock);
+    for (std::size_t m0 = 0; m0 < p.m; m0 += kMBlock) {
+      const std::size_t mb = std::min(kMBlock, p.m - m0);
+      std::fill(acc.begin(), acc.end(), 0);
+      for (std::size_t k0 = 0; k0 < p.k; k0 += kChunk) {
+        const std::size_t len = std::min(kChunk, p.k - k0);
+        for (std::size_t j0 = 0; j0 < rows; j0 += R) {
+          task_t t{};
+          for (std::size_t j = 0; j < R; ++j) t.w[j] = (j0 + j < rows ? p.w.row(n0 + j0 + j) : zero_row.data()) + k0;
+          t.w_unsigned = b != 0;
+          t.k = len;
+          t.acc_stride = static_cast<std::ptrdiff_t>(kMBlock);
+          for (std::size_t q = m0 / P; q * P < m0 + mb; ++q) {
+            t.x = xp.get() + q * panel_bytes + highway::int8_panel_offset(0, k0);
+            t.acc =
+                acc.data() + static_cast<std::ptrdiff_t>(j0) * t.acc_stride + static_cast<std::ptrdiff_t>(q * P - m0);
+            highway::int8_panel(t);
+          }
+        }
+      }
+      for (std::size_t j = 0; j < rows; ++j) {
+        const std::int64_t zw = p.w.zero_point(n0 + j), sw = w_total[j];
+        for (std::size_t i = 0; i < mb; ++i) {
+          const std::int64_t zx = p.x.zero_point(m0 + i), sx = x_total[m0 + i];
+          const std::int64_t xw = acc[j * kMBlock + i] + b * sx - a * sw + a * b * K;
+          p.store(m0 + i, n0 + j, xw - zw * sx - zx * sw + K * zx * zw);
+        }
+      }
+    }
+  });
+}
+
 template <class A, class W, class Dst, class Executor>
 void integer_matmul_run(backend::highway, const integer_matmul_problem<A, W, Dst>& p, Executor& ex) {
+  if (p.m >= kIntegerPanelMinRows && p.k % 4 == 0 && p.k <= highway::int8_panel_task::kMaxK &&
+      highway::int8_panel_fast()) {
+    integer_matmul_run_panels(p, ex);
+    return;
+  }
   using task_t = highway::int8_dot_task;
   constexpr std::size_t kR = task_t::kMaxRows;
   constexpr std::size_t kChunk = task_t::kMaxK;  // a multiple of kXPadding

@@ -2,6 +2,8 @@
 // quantized activations (ao/ops/integer_matmul.hpp) calls:
 //   ao::highway::int8_dot(const ao::highway::int8_dot_task&)     (per-row W; the task and its contract: int8_dot-inl.h)
 //   ao::highway::group_int8_dot(const ao::highway::group_int8_dot_task&)    (group-wise W: group_int8_dot-inl.h)
+//   ao::highway::int8_panel(const ao::highway::int8_panel_task&)   the GEMM kernel (int8_panel-inl.h), and
+//   ao::highway::int8_panel_fast()   whether it runs vpdpbusd on this CPU (ao::matmul uses it only then)
 // With ao::cpu_dispatch linked (AO_CPU_DISPATCH), the call goes through Highway's dispatch table to the best target
 // of this CPU (src/cpu_dispatch_matmul.cc); otherwise to the kernel compiled for the including translation unit's
 // target (static dispatch). With AO_DISABLE_HIGHWAY, a plain scalar loop.
@@ -12,6 +14,7 @@
 
 #include "ao/backends/hwy/group_int8_dot-inl.h"
 #include "ao/backends/hwy/int8_dot-inl.h"
+#include "ao/backends/hwy/int8_panel-inl.h"
 
 #if !defined(AO_DISABLE_HIGHWAY)
 #include <hwy/highway.h>
@@ -40,6 +43,8 @@ inline void int8_dot(const int8_dot_task& t) {
   }
 }
 inline void group_int8_dot(const group_int8_dot_task& t) { group_int8_dot_loops(t); }
+inline void int8_panel(const int8_panel_task&) {}
+inline bool int8_panel_fast() { return false; }
 #else
 // available = true (and run defined in src/cpu_dispatch_matmul.cc) when ao::cpu_dispatch is linked.
 struct dynamic_int8_dot {
@@ -47,10 +52,14 @@ struct dynamic_int8_dot {
   static constexpr bool available = true;
   static void run(const int8_dot_task& t);
   static void run_group(const group_int8_dot_task& t);
+  static void panel(const int8_panel_task& t);
+  static bool panel_fast();
 #else
   static constexpr bool available = false;
   static void run(const int8_dot_task&) {}
   static void run_group(const group_int8_dot_task&) {}
+  static void panel(const int8_panel_task&) {}
+  static bool panel_fast() { return false; }
 #endif
 };
 
@@ -67,6 +76,22 @@ inline void group_int8_dot(const group_int8_dot_task& t) {
     dynamic_int8_dot::run_group(t);
   } else {
     HWY_STATIC_DISPATCH(GroupInt8Dot)(t);
+  }
+}
+
+inline void int8_panel(const int8_panel_task& t) {
+  if constexpr (dynamic_int8_dot::available) {
+    dynamic_int8_dot::panel(t);
+  } else {
+    HWY_STATIC_DISPATCH(Int8Panel)(t);
+  }
+}
+
+inline bool int8_panel_fast() {
+  if constexpr (dynamic_int8_dot::available) {
+    return dynamic_int8_dot::panel_fast();
+  } else {
+    return HWY_STATIC_DISPATCH(Int8PanelFast)();
   }
 }
 #endif
