@@ -3,16 +3,13 @@
 // y_ref = bias + sum_k X W in double and a = |bias| + sum_k |X W|. Pairs: FP8 x FP8 (per row, per tensor, e4m3 and
 // e5m2), MXFP8 x MXFP8, MXFP8 x MXFP4, MXFP8 e5m2 x MXFP6, NVFP4 x NVFP4.
 //   - both backends within |y - y_ref| <= gamma_(K+2) a (fp32 y; plus bf16's rounding for a bf16 y);
-//   - for M >= 32, the Highway result equals the scalar one bit for bit on a CPU with FMA (the GEMM path sums in k
-//     order, as the scalar backend does);
+//   - for M >= 32, the Highway result equals the scalar one bit for bit where the GEMM kernel fuses its
+//     multiply-adds (panel_fma_probe.hpp; the GEMM path sums in k order, as the scalar backend does);
 //   - MX x MX is exact MX arithmetic: with values whose fp32 partial sums are exact (small dyadic numbers), y is
 //     the exact dot product on both backends;
 //   - matmul_dynamic<A>(x, ...) equals matmul(quantize<A>(x), ...) bit for bit; an executor changes nothing;
 //   - NaN activations poison their row only; the argument errors.
-#include "ao/ops/integer_matmul.hpp"
-
 #include <gtest/gtest.h>
-#include <hwy/targets.h>
 
 #include <cmath>
 #include <cstdint>
@@ -20,20 +17,16 @@
 #include <vector>
 
 #include "ao/executor.hpp"
+#include "ao/ops/integer_matmul.hpp"
 #include "expect_error.hpp"
 #include "ops_test_util.hpp"
+#include "panel_fma_probe.hpp"
 
 namespace {
 
 using ao::testing::expect_error;
 
 double gamma_of(std::size_t n) { return n * 0x1p-24 / (1.0 - n * 0x1p-24); }
-
-// Whether this CPU runs a Highway target with fused multiply-add (AVX2 or later).
-bool cpu_has_fma() {
-  const std::int64_t old = HWY_SSE4 | HWY_SSSE3 | HWY_EMU128 | HWY_SCALAR;
-  return (::hwy::SupportedTargets() & ~old) != 0;
-}
 
 template <class T>
 double wide(T v) {
@@ -105,7 +98,7 @@ void check_pair(std::size_t m, std::uint32_t seed) {
       }
     }
   }
-  if (m >= ao::detail::kMatmulPanelMinRows && cpu_has_fma()) {
+  if (m >= ao::detail::kMatmulPanelMinRows && ao_test::matmul_panel_fuses()) {
     EXPECT_EQ(ao_test::first_bit_difference(h, s), -1) << "the GEMM path must equal the scalar backend";
   }
   // matmul_dynamic is ao::quantize then ao::matmul over the quantized x.
@@ -197,16 +190,22 @@ TEST(FloatMatmul, Errors) {
   std::vector<float> y(m * n);
   const ao::strided_view<float, 2> yv(y.data(), {m, n});
   const auto w32 = ao::quantize<ao::mxfp4>(ao_test::cview_of<float, 2>(std::vector<float>(n * 32, 1.0f), {n, 32}));
-  expect_error([&] { ao::matmul(xq, w32, yv); }, {"ao::matmul<mxfp8_e4m3 x mxfp4>", "x is 2 x 64", "W (N x K) is 3 x 32"});
+  expect_error([&] { ao::matmul(xq, w32, yv); },
+               {"ao::matmul<mxfp8_e4m3 x mxfp4>", "x is 2 x 64", "W (N x K) is 3 x 32"});
   expect_error([&] { ao::matmul(xq, w, ao::strided_view<float, 2>(y.data(), {m, n - 1})); }, {"y is 2 x 2"});
   const std::vector<float> bias(n - 1, 0.0f);
   expect_error([&] { ao::matmul(xq, w, ao::strided_view<const float, 1>(bias.data(), {n - 1}), yv); }, {"bias"});
   // y on top of x's codes.
-  expect_error([&] {
-    ao::matmul(xq, w, ao::strided_view<float, 2>(reinterpret_cast<float*>(xq.view().data), {m, n}));
-  }, {"overlap"});
-  expect_error([&] { ao::matmul_dynamic<ao::mxfp8_e4m3>(ao_test::cview_of<float, 2>(xv, {m * 2, k / 2}), w, yv); },
-               {"x is 4 x 32"});
+  expect_error(
+      [&] {
+        ao::matmul(xq, w, ao::strided_view<float, 2>(reinterpret_cast<float*>(xq.view().data), {m, n}));
+      },
+      {"overlap"});
+  expect_error(
+      [&] {
+        ao::matmul_dynamic<ao::mxfp8_e4m3>(ao_test::cview_of<float, 2>(xv, {m * 2, k / 2}), w, yv);
+      },
+      {"x is 4 x 32"});
 }
 
 }  // namespace
