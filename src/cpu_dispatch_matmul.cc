@@ -4,13 +4,15 @@
 // units); MatmulDotFused, which decodes in registers, for the registry's NVFP4, FP8 and affine formats
 // (AO_FORMAT_LIST_NVFP4, _FLOAT8, _AFFINE) and its floor-rule MX formats (AO_MATMUL_FUSED_LIST_MX in matmul-inl.h:
 // the other rules decode with these); and Int8Dot, GroupInt8Dot and Int8Panel, the integer kernels of ao::matmul
-// over quantized activations (ao/backends/hwy/int8_dot-inl.h, group_int8_dot-inl.h, int8_panel-inl.h).
+// over quantized activations (ao/backends/hwy/int8_dot-inl.h, group_int8_dot-inl.h, int8_panel-inl.h), and
+// Int8Epilogue, the GEMM path's epilogue (int8_epilogue-inl.h).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu_dispatch_matmul.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/group_int8_dot-inl.h"
+#include "ao/backends/hwy/int8_epilogue-inl.h"
 #include "ao/backends/hwy/int8_dot-inl.h"
 #include "ao/backends/hwy/int8_panel-inl.h"
 #include "ao/backends/hwy/matmul-inl.h"
@@ -39,10 +41,12 @@ HWY_EXPORT(Int8Dot);
 HWY_EXPORT(GroupInt8Dot);
 HWY_EXPORT(Int8Panel);
 HWY_EXPORT(Int8PanelFast);
+HWY_EXPORT(Int8Epilogue);
 void dynamic_int8_dot::run(const int8_dot_task& t) { HWY_DYNAMIC_DISPATCH(Int8Dot)(t); }
 void dynamic_int8_dot::run_group(const group_int8_dot_task& t) { HWY_DYNAMIC_DISPATCH(GroupInt8Dot)(t); }
 void dynamic_int8_dot::panel(const int8_panel_task& t) { HWY_DYNAMIC_DISPATCH(Int8Panel)(t); }
 bool dynamic_int8_dot::panel_fast() { return HWY_DYNAMIC_DISPATCH(Int8PanelFast)(); }
+void dynamic_int8_dot::epilogue(const int8_epilogue_task& t) { HWY_DYNAMIC_DISPATCH(Int8Epilogue)(t); }
 void dynamic_matmul::dot(const matmul_dot_task& t) { HWY_DYNAMIC_DISPATCH(MatmulDot)(t); }
 void dynamic_matmul::panel(const matmul_panel_task& t) { HWY_DYNAMIC_DISPATCH(MatmulPanel)(t); }
 #define AO_CPU_DISPATCH_EXPORT_MATMUL(id, type)                            \

@@ -86,6 +86,31 @@ float rounded(float v) {
   }
 }
 
+// x86's arithmetic on NaN and inf, written out (what torch's CPU kernels give): a NaN operand comes back quieted,
+// the first one first; an invalid operation (0 * inf, inf - inf) gives the default NaN 0xFFC00000.
+float nan_bits(std::uint32_t bits) {
+  float v;
+  std::memcpy(&v, &bits, 4);
+  return v;
+}
+float quieted(float v) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  return nan_bits(bits | 0x00400000u);
+}
+float x86_multiply(float a, float b) {
+  if (std::isnan(a)) return quieted(a);
+  if (std::isnan(b)) return quieted(b);
+  const float r = a * b;
+  return std::isnan(r) ? nan_bits(0xFFC00000u) : r;
+}
+float x86_add(float a, float b) {
+  if (std::isnan(a)) return quieted(a);
+  if (std::isnan(b)) return quieted(b);
+  const float r = a + b;
+  return std::isnan(r) ? nan_bits(0xFFC00000u) : r;
+}
+
 template <class A, class W, class Dst>
 std::vector<Dst> reference(const operand<A>& x, const operand<W>& w, const std::vector<float>* bias, std::size_t m,
                            std::size_t n, std::size_t k) {
@@ -102,10 +127,10 @@ std::vector<Dst> reference(const operand<A>& x, const operand<W>& w, const std::
       const std::int64_t zx = x.zero_points[x.param(i)], zw = w.zero_points[w.param(j)];
       for (std::size_t t = 0; t < k; ++t) s += (x.code(i, t) - zx) * (w.code(j, t) - zw);
       float v = rounded<I>(static_cast<float>(s));
-      v = rounded<I>(v * as_float(x.scales[x.param(i)]));
+      v = rounded<I>(x86_multiply(v, as_float(x.scales[x.param(i)])));
       v = rounded<Dst>(v);
-      v = rounded<P>(v * as_float(w.scales[w.param(j)]));
-      if (bias != nullptr) v = rounded<P>(v + (*bias)[j]);
+      v = rounded<P>(x86_multiply(v, as_float(w.scales[w.param(j)])));
+      if (bias != nullptr) v = rounded<P>(x86_add(v, (*bias)[j]));
       y[i * n + j] = Dst(v);
     }
   }
@@ -124,19 +149,41 @@ std::uint32_t bits_of(Dst v) {
 }
 
 // Runs the integer matmul with every backend and target and compares each output bit for bit.
+// Non-finite parameters for check(): NaN (signaling, and negative with a payload), +-inf and 0 among x's and W's
+// scales and the bias, and a row of x and of W whose codes are its zero point (S = 0, so inf scales give 0 * inf).
+template <class F>
+void make_nonfinite(operand<F>& o, std::size_t first) {
+  using S = ao::scale_storage_t<F>;
+  const float values[] = {nan_bits(0x7F800001u), -INFINITY, nan_bits(0xFFC12345u), INFINITY, 0.0f};
+  for (std::size_t i = 0; i < 5 && first + i < o.scales.size(); ++i) o.scales[first + i] = S(values[i]);
+  const std::size_t zero_row = first + 3;  // the +inf scale's row (per row formats)
+  if (zero_row < o.view.rows) {
+    for (std::size_t c = 0; c < o.view.cols; ++c) {
+      o.data[zero_row * static_cast<std::size_t>(o.view.data_stride) + c] =
+          static_cast<std::uint8_t>(o.zero_points[o.param(zero_row)]);
+    }
+  }
+}
+
 template <class A, class W, class Dst = float>
 void check(std::size_t m, std::size_t n, std::size_t k, std::uint32_t seed, bool with_bias = true, bool pow2 = false,
-           int code_mode = 0) {
+           int code_mode = 0, bool nonfinite = false) {
   SCOPED_TRACE(std::string(ao::display_name<A>()) + " x " + ao::display_name<W>() + " M=" + std::to_string(m) +
                " N=" + std::to_string(n) + " K=" + std::to_string(k) + " seed " + std::to_string(seed));
   std::mt19937 rng(seed);
   const bool sym_x = std::is_same_v<typename A::mapping_type, ao::mapping::symmetric> && A::quant_min < 0;
   const bool sym_w = std::is_same_v<typename W::mapping_type, ao::mapping::symmetric> && W::quant_min < 0;
-  const operand<A> x(m, k, seed % 3 * 5, sym_x, pow2, rng, code_mode);
-  const operand<W> w(n, k, seed % 2 * 7, sym_w, pow2, rng, code_mode);
+  operand<A> x(m, k, seed % 3 * 5, sym_x, pow2, rng, code_mode);
+  operand<W> w(n, k, seed % 2 * 7, sym_w, pow2, rng, code_mode);
   std::vector<float> bias(n);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (float& b : bias) b = rounded<Dst>(normal(rng));
+  if (nonfinite) {
+    make_nonfinite(x, 0);
+    make_nonfinite(w, 1);
+    const float values[] = {nan_bits(0x7FC00007u), INFINITY, -INFINITY, nan_bits(0xFF800003u)};
+    for (std::size_t j = 0; j < 4 && 4 + j < n; ++j) bias[4 + j] = values[j];
+  }
   const std::vector<Dst> want = reference<A, W, Dst>(x, w, with_bias ? &bias : nullptr, m, n, k);
   const std::size_t y_stride = n + 3;
   auto run = [&](auto backend, const char* what) {
@@ -211,6 +258,19 @@ TEST(IntegerMatmul, GemmPath) {
   check<int8_sym, int8_sym>(33, 7, 32768, 67, false, true, 1);
   check<uint8_asym, int8_sym>(32, 5, 32768, 68, false, true, 2);
   check<int8_asym, uint8_asym>(35, 6, 32764, 69, false, true, 2);
+}
+
+// NaN, inf and 0 scales, 0 * inf products and NaN/inf bias: the epilogue's NaN rules (torch's on x86: the first NaN
+// operand quieted, the default NaN for invalid operations, bf16's canonical NaN) on the dot-product path (M < 32) and
+// the GEMM path's vector epilogue (M >= 32), fp32 and bf16 y, fp32 and bf16 scales.
+TEST(IntegerMatmul, NonFiniteScalesAndBias) {
+  check<int8_sym, int8_sym>(5, 9, 64, 70, true, false, 0, true);
+  check<int8_sym, int8_sym>(40, 9, 64, 71, true, false, 0, true);
+  check<int8_asym, uint8_asym>(37, 11, 68, 72, true, false, 0, true);
+  check<int8_sym, int8_sym, ao::bfloat16>(33, 10, 128, 73, true, false, 0, true);
+  check<int8_sym_bf16, int8_sym_bf16, ao::bfloat16>(34, 12, 256, 74, true, false, 0, true);
+  check<int8_sym_bf16, int8_sym_bf16, float>(36, 8, 32, 75, true, false, 0, true);
+  check<int8_sym_fp16, int8_sym_fp16, ao::bfloat16>(32, 8, 32, 76, true, false, 0, true);
 }
 
 TEST(IntegerMatmul, ParametersAndDtypes) {

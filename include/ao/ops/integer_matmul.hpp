@@ -39,6 +39,8 @@
 //   P  = promote(Dst, W's scale dtype)       fp32 if either is fp32 or they differ, else that 16-bit dtype
 //   v  = P(t * sw[n]);  v = P(v + bias[n])   y_dot_scaled * w_scales; y += bias
 //   y  = Dst(v)
+// Each product and sum keeps torch's NaN on x86 (ao::detail::torch_multiply, torch_add): a NaN operand comes back
+// quieted, the first one (t, then v) first; 0 * inf and inf - inf give the default NaN 0xFFC00000.
 // So for Dst equal to x's dtype and torchao's formats the result is torchao's byte for byte. (torchao's current
 // Int8Tensor supports symmetric activations only; ao's asymmetric activations use the exact S above, which is what
 // the integer arithmetic means, rather than a float correction term.)
@@ -72,6 +74,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -157,16 +160,17 @@ struct integer_matmul_problem {
   strided_view<Dst, 2> y;
   std::size_t m, n, k;
 
+  // The epilogue's dtypes (file comment): I for S times x's scale, P for the product with W's scale and the bias.
+  using I = std::conditional_t<std::is_same_v<scale_storage_t<A>, float16>, float, scale_storage_t<A>>;
+  using P = torch_promoted_t<Dst, scale_storage_t<W>>;
+
   // y[row, col] from the exact S (the epilogue in the file comment).
   void store(std::size_t row, std::size_t col, std::int64_t s) const {
-    using SA = scale_storage_t<A>;
-    using I = std::conditional_t<std::is_same_v<SA, float16>, float, SA>;
-    using P = torch_promoted_t<Dst, scale_storage_t<W>>;
     float t = round_to_dtype<I>(static_cast<float>(s));
     t = round_to_dtype<I>(torch_multiply(t, x.scale(row)));
     t = round_to_dtype<Dst>(t);
     float v = round_to_dtype<P>(torch_multiply(t, w.scale(col)));
-    if (bias != nullptr) v = round_to_dtype<P>(v + bias[col]);
+    if (bias != nullptr) v = round_to_dtype<P>(torch_add(v, bias[col]));
     y.data()[static_cast<std::ptrdiff_t>(row) * y.stride(0) + static_cast<std::ptrdiff_t>(col)] =
         scalar::detail::from_float<Dst>(v);
   }
@@ -196,10 +200,10 @@ void integer_matmul_run(backend::scalar, const integer_matmul_problem<A, W, Dst>
 // M >= 32, K a multiple of 4 up to 32768). x is packed once into panels of 64 rows as unsigned bytes x' = x + a
 // (a = 128 for int8 codes, 0 for uint8); W is read in place, as int8 w' = w - b (b = 128 for uint8 codes, else 0).
 // Per band of 48 W rows, per block of 256 x rows, per chunk of 256 values of K, each tile of 6 W rows is multiplied
-// with the block's panels into an int32 y^T block, exactly: sum x'w' = sum xw - b sum x + a sum w - a b K, so
-//   sum (x - zx)(w - zw) = sum x'w' + b sum x - a sum w + a b K - zw sum x - zx sum w + K zx zw
-// with the row sums of x and W in int64; then the same epilogue (store) as the dot-product path, so the bytes are
-// the same.
+// with the block's panels into an int32 y^T block, exactly: sum x'w' = sum xw - b sum x + a sum w - a b K. Then
+// ao::highway::int8_epilogue turns the block into y: sum (x - zx)(w - zw) from it and the row sums of x and W
+// (int32 arithmetic modulo 2^32, exact since the result fits int32 for K <= 32768), then store's epilogue in
+// vectors, so the bytes are the same as the dot-product path's.
 inline constexpr std::size_t kIntegerPanelMinRows = 32;
 
 // The sum of k codes (int8 when Signed, else uint8), k <= 2^23 (int32 partial sums; a plain loop compilers vectorize).
@@ -210,38 +214,60 @@ std::int64_t code_sum(const std::uint8_t* codes, std::size_t k) {
   return s;
 }
 
+// The epilogue task's name for a torch dtype of the epilogue (float or ao::bfloat16).
+template <class T>
+constexpr highway::int8_epilogue_task::dtype epilogue_dtype() noexcept {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, bfloat16>, "the epilogue runs in fp32 or bf16");
+  return std::is_same_v<T, bfloat16> ? highway::int8_epilogue_task::dtype::bf16 : highway::int8_epilogue_task::dtype::f32;
+}
+
 template <class A, class W, class Dst, class Executor>
 void integer_matmul_run_panels(const integer_matmul_problem<A, W, Dst>& p, Executor& ex) {
   using task_t = highway::int8_panel_task;
+  using epilogue_t = highway::int8_epilogue_task;
   constexpr std::size_t P = task_t::kColumns, R = task_t::kWRows;
   constexpr std::size_t kMBlock = 4 * P, kBand = 8 * R, kChunk = 256;
-  constexpr std::int64_t a = integer_operand<A>::kSigned ? 128 : 0;
-  constexpr std::int64_t b = integer_operand<W>::kSigned ? 0 : 128;
-  const std::size_t panels = (p.m + P - 1) / P;
+  static_assert(P % epilogue_t::kColumnPadding == 0, "x's per-row arrays are padded to whole panels");
+  constexpr std::int32_t a = integer_operand<A>::kSigned ? 128 : 0;
+  constexpr std::int32_t b = integer_operand<W>::kSigned ? 0 : 128;
+  const std::size_t panels = (p.m + P - 1) / P, padded_m = panels * P;
   const std::size_t panel_bytes = p.k * P;
+  // x packed (4 codes of one row are one 32-bit word of the panel), and per row its code sum (modulo 2^32, as the
+  // epilogue computes), zero point and scale.
   const std::unique_ptr<std::uint8_t[]> xp(new std::uint8_t[panels * panel_bytes]);
-  std::vector<std::int64_t> x_total(p.m, 0);
-  for (std::size_t m = 0; m < panels * P; ++m) {
-    std::uint8_t* panel = xp.get() + (m / P) * panel_bytes;
-    const std::uint8_t flip = a != 0 ? 0x80 : 0;
-    if (m < p.m) {
-      const std::uint8_t* row = p.x.row(m);
-      for (std::size_t k = 0; k < p.k; ++k) {
-        panel[highway::int8_panel_offset(m % P, k)] = static_cast<std::uint8_t>(row[k] ^ flip);
+  std::vector<std::int32_t> x_sum(padded_m, 0), x_zero(padded_m, 0);
+  std::vector<float> x_scale(padded_m, 0.0f);
+  constexpr std::uint32_t flip = a != 0 ? 0x80808080u : 0u;
+  for (std::size_t m = 0; m < padded_m; ++m) {
+    std::uint8_t* panel = xp.get() + (m / P) * panel_bytes + highway::int8_panel_offset(m % P, 0);
+    const std::uint8_t* row = m < p.m ? p.x.row(m) : nullptr;
+    for (std::size_t k = 0; k < p.k; k += 4) {
+      std::uint32_t word = 0;
+      if (row != nullptr) {
+        std::memcpy(&word, row + k, 4);
+        word ^= flip;
       }
-      x_total[m] = code_sum<integer_operand<A>::kSigned>(row, p.k);
-    } else {
-      for (std::size_t k = 0; k < p.k; ++k) panel[highway::int8_panel_offset(m % P, k)] = 0;
+      std::memcpy(panel + k * P, &word, 4);
+    }
+    if (row != nullptr) {
+      x_sum[m] = static_cast<std::int32_t>(code_sum<integer_operand<A>::kSigned>(row, p.k));
+      x_zero[m] = p.x.zero_point(m);
+      x_scale[m] = p.x.scale(m);
     }
   }
   // Rows past N: codes whose w' is 0.
   const std::vector<std::uint8_t> zero_row(p.k, b != 0 ? 0x80 : 0);
-  const auto K = static_cast<std::int64_t>(p.k);
+  using problem = integer_matmul_problem<A, W, Dst>;
   ex.parallel_for((p.n + kBand - 1) / kBand, [&](std::size_t task) {
     const std::size_t n0 = task * kBand, rows = std::min(kBand, p.n - n0);
     const std::size_t tiles = (rows + R - 1) / R;
-    std::vector<std::int64_t> w_total(rows);
-    for (std::size_t j = 0; j < rows; ++j) w_total[j] = code_sum<integer_operand<W>::kSigned>(p.w.row(n0 + j), p.k);
+    std::int32_t w_sum[kBand], w_zero[kBand];
+    float w_scale[kBand];
+    for (std::size_t j = 0; j < rows; ++j) {
+      w_sum[j] = static_cast<std::int32_t>(code_sum<integer_operand<W>::kSigned>(p.w.row(n0 + j), p.k));
+      w_zero[j] = p.w.zero_point(n0 + j);
+      w_scale[j] = p.w.scale(n0 + j);
+    }
     std::vector<std::int32_t> acc(tiles * R * kMBlock);
     for (std::size_t m0 = 0; m0 < p.m; m0 += kMBlock) {
       const std::size_t mb = std::min(kMBlock, p.m - m0);
@@ -262,14 +288,27 @@ void integer_matmul_run_panels(const integer_matmul_problem<A, W, Dst>& p, Execu
           }
         }
       }
-      for (std::size_t j = 0; j < rows; ++j) {
-        const std::int64_t zw = p.w.zero_point(n0 + j), sw = w_total[j];
-        for (std::size_t i = 0; i < mb; ++i) {
-          const std::int64_t zx = p.x.zero_point(m0 + i), sx = x_total[m0 + i];
-          const std::int64_t xw = acc[j * kMBlock + i] + b * sx - a * sw + a * b * K;
-          p.store(m0 + i, n0 + j, xw - zw * sx - zx * sw + K * zx * zw);
-        }
-      }
+      epilogue_t e{};
+      e.acc = acc.data();
+      e.acc_stride = static_cast<std::ptrdiff_t>(kMBlock);
+      e.rows = rows;
+      e.columns = mb;
+      e.x_sum = x_sum.data() + m0;
+      e.x_zero = x_zero.data() + m0;
+      e.x_scale = x_scale.data() + m0;
+      e.w_sum = w_sum;
+      e.w_zero = w_zero;
+      e.w_scale = w_scale;
+      e.bias = p.bias != nullptr ? p.bias + n0 : nullptr;
+      e.a = a;
+      e.b = b;
+      e.k = static_cast<std::int32_t>(p.k);
+      e.i_type = epilogue_dtype<typename problem::I>();
+      e.p_type = epilogue_dtype<typename problem::P>();
+      e.y_type = epilogue_dtype<Dst>();
+      e.y = p.y.data() + static_cast<std::ptrdiff_t>(m0) * p.y.stride(0) + static_cast<std::ptrdiff_t>(n0);
+      e.y_stride = p.y.stride(0);
+      highway::int8_epilogue(e);
     }
   });
 }

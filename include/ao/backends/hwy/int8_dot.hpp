@@ -4,6 +4,8 @@
 //   ao::highway::group_int8_dot(const ao::highway::group_int8_dot_task&)    (group-wise W: group_int8_dot-inl.h)
 //   ao::highway::int8_panel(const ao::highway::int8_panel_task&)   the GEMM kernel (int8_panel-inl.h), and
 //   ao::highway::int8_panel_fast()   whether it runs vpdpbusd on this CPU (ao::matmul uses it only then)
+//   ao::highway::int8_epilogue(const ao::highway::int8_epilogue_task&)   the GEMM path's epilogue
+//                                    (int8_epilogue-inl.h)
 // With ao::cpu_dispatch linked (AO_CPU_DISPATCH), the call goes through Highway's dispatch table to the best target
 // of this CPU (src/cpu_dispatch_matmul.cc); otherwise to the kernel compiled for the including translation unit's
 // target (static dispatch). With AO_DISABLE_HIGHWAY, a plain scalar loop.
@@ -13,6 +15,7 @@
 #include <cstdint>
 
 #include "ao/backends/hwy/group_int8_dot-inl.h"
+#include "ao/backends/hwy/int8_epilogue-inl.h"
 #include "ao/backends/hwy/int8_dot-inl.h"
 #include "ao/backends/hwy/int8_panel-inl.h"
 
@@ -43,8 +46,9 @@ inline void int8_dot(const int8_dot_task& t) {
   }
 }
 inline void group_int8_dot(const group_int8_dot_task& t) { group_int8_dot_loops(t); }
-inline void int8_panel(const int8_panel_task&) {}
+inline void int8_panel(const int8_panel_task&) {}  // never called: int8_panel_fast() is false
 inline bool int8_panel_fast() { return false; }
+inline void int8_epilogue(const int8_epilogue_task&) {}  // never called (the GEMM path's)
 #else
 // available = true (and run defined in src/cpu_dispatch_matmul.cc) when ao::cpu_dispatch is linked.
 struct dynamic_int8_dot {
@@ -54,12 +58,14 @@ struct dynamic_int8_dot {
   static void run_group(const group_int8_dot_task& t);
   static void panel(const int8_panel_task& t);
   static bool panel_fast();
+  static void epilogue(const int8_epilogue_task& t);
 #else
   static constexpr bool available = false;
   static void run(const int8_dot_task&) {}
   static void run_group(const group_int8_dot_task&) {}
   static void panel(const int8_panel_task&) {}
   static bool panel_fast() { return false; }
+  static void epilogue(const int8_epilogue_task&) {}
 #endif
 };
 
@@ -92,6 +98,14 @@ inline bool int8_panel_fast() {
     return dynamic_int8_dot::panel_fast();
   } else {
     return HWY_STATIC_DISPATCH(Int8PanelFast)();
+  }
+}
+
+inline void int8_epilogue(const int8_epilogue_task& t) {
+  if constexpr (dynamic_int8_dot::available) {
+    dynamic_int8_dot::epilogue(t);
+  } else {
+    HWY_STATIC_DISPATCH(Int8Epilogue)(t);
   }
 }
 #endif

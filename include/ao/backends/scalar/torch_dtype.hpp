@@ -45,6 +45,15 @@ AO_HOST_DEVICE constexpr float torch_multiply(float a, float b) noexcept {
   return a * b;
 }
 
+// a + b in fp32 with the same NaN rule as torch_multiply (torch's CPU add kernels put the tensor (a) first: y += bias
+// keeps y's NaN); an invalid sum (inf + -inf) is x86's default NaN.
+AO_HOST_DEVICE constexpr float torch_add(float a, float b) noexcept {
+  if (a != a) return bit_cast<float>(bit_cast<std::uint32_t>(a) | 0x00400000u);
+  if (b != b) return bit_cast<float>(bit_cast<std::uint32_t>(b) | 0x00400000u);
+  const float r = a + b;
+  return r != r ? exact_float_bits(0xFFC00000u) : r;
+}
+
 // The fp32 value of an element code as torch's casts give it (Tensor.to(torch.float32) of a float8 tensor):
 // float(E::from_bits(code)), except that a NaN code keeps its sign and mantissa bits in the fp32 NaN (mantissa at
 // the top of fp32's, quiet bit set, as any arithmetic on it leaves it): e4m3fn's 0x7F is 0x7FF00000, e5m2's 0xFD
