@@ -184,12 +184,11 @@ AO_INT8_DOT_VNNI_ATTR inline void Int8DotVnniRows(const int8_dot_task& t) {
       for (std::size_t r = 0; r < kPassRows; ++r) {
         const std::size_t j = pass * kPassRows + r;
         const __m512i raw = _mm512_loadu_si512(full ? wr[j] + k : tail[j]);
-        if constexpr (X == 1) {
-          // GEMV: W streams from memory; ask for the next tile's bytes at the same offset.
-          if (t.w_next != nullptr) {
-            _mm_prefetch(reinterpret_cast<const char*>(t.w_next + static_cast<std::ptrdiff_t>(j) * t.w_stride + k),
-                         _MM_HINT_T0);
-          }
+        // W streams from memory (GEMV, and the first x tile of a small M); ask for the next tile's bytes at the
+        // same offset.
+        if (t.w_next != nullptr) {
+          _mm_prefetch(reinterpret_cast<const char*>(t.w_next + static_cast<std::ptrdiff_t>(j) * t.w_stride + k),
+                       _MM_HINT_T0);
         }
         if constexpr (kXFirst) {
 #pragma GCC unroll 4
