@@ -12,8 +12,8 @@
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/group_int8_dot-inl.h"
-#include "ao/backends/hwy/int8_epilogue-inl.h"
 #include "ao/backends/hwy/int8_dot-inl.h"
+#include "ao/backends/hwy/int8_epilogue-inl.h"
 #include "ao/backends/hwy/int8_panel-inl.h"
 #include "ao/backends/hwy/matmul-inl.h"
 #include "ao/backends/hwy/matmul_panel-inl.h"

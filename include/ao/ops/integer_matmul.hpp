@@ -218,7 +218,8 @@ std::int64_t code_sum(const std::uint8_t* codes, std::size_t k) {
 template <class T>
 constexpr highway::int8_epilogue_task::dtype epilogue_dtype() noexcept {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, bfloat16>, "the epilogue runs in fp32 or bf16");
-  return std::is_same_v<T, bfloat16> ? highway::int8_epilogue_task::dtype::bf16 : highway::int8_epilogue_task::dtype::f32;
+  return std::is_same_v<T, bfloat16> ? highway::int8_epilogue_task::dtype::bf16
+                                     : highway::int8_epilogue_task::dtype::f32;
 }
 
 template <class A, class W, class Dst, class Executor>

@@ -15,8 +15,8 @@
 #include <cstdint>
 
 #include "ao/backends/hwy/group_int8_dot-inl.h"
-#include "ao/backends/hwy/int8_epilogue-inl.h"
 #include "ao/backends/hwy/int8_dot-inl.h"
+#include "ao/backends/hwy/int8_epilogue-inl.h"
 #include "ao/backends/hwy/int8_panel-inl.h"
 
 #if !defined(AO_DISABLE_HIGHWAY)

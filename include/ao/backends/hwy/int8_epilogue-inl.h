@@ -17,7 +17,8 @@
 // Contract (the caller's): the per-column arrays (acc's rows, x_sum, x_zero, x_scale) hold t.columns values rounded
 // up to a multiple of kColumnPadding (they are read in whole vectors; the extra lanes are computed and dropped); the
 // per-row arrays hold t.rows values; bias is t.rows values or null; y is float or ao::bfloat16 as t.y_type says
-// (p_type bf16 only with y_type bf16, as torch's promotion gives) and is written only at the t.rows x t.columns outputs; nothing written overlaps anything read.
+// (p_type bf16 only with y_type bf16, as torch's promotion gives) and is written only at the t.rows x t.columns
+// outputs; nothing written overlaps anything read.
 
 // ---- Once-only part: the task (no Highway types) ----
 #ifndef AO_BACKENDS_HWY_INT8_EPILOGUE_INL_H_ONCE_
@@ -43,8 +44,8 @@ struct int8_epilogue_task {
   const float* bias;           // per row j, or null
   std::int32_t a, b, k;        // x' = x + a, w' = w - b (the panel's operands), K
   dtype i_type, p_type, y_type;
-  void* y;                      // float or ao::bfloat16 (y_type)
-  std::ptrdiff_t y_stride;      // elements between outputs i and i + 1
+  void* y;                  // float or ao::bfloat16 (y_type)
+  std::ptrdiff_t y_stride;  // elements between outputs i and i + 1
 };
 
 }  // namespace ao::highway

@@ -8,9 +8,9 @@
 #include <type_traits>
 
 #include "ao/config.hpp"
+#include "ao/numeric/bfloat16.hpp"
 #include "ao/numeric/detail/bits.hpp"
 #include "ao/numeric/exmy_spec.hpp"
-#include "ao/numeric/bfloat16.hpp"
 #include "ao/numeric/float16.hpp"
 
 namespace ao::detail {
