@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -46,7 +47,12 @@
 namespace {
 
 constexpr std::size_t kN = 4096, kK = 4096;
-constexpr std::size_t kCycleBytes = std::size_t{96} << 20;  // 3x the L3
+// Bytes of W copies cycled by the GEMV rows: 96 MiB (3x the L3), or AO_BENCH_CYCLE_MIB from the environment (0:
+// one copy, which stays in the L3: the decode's speed without DRAM).
+const std::size_t kCycleBytes = [] {
+  const char* mib = std::getenv("AO_BENCH_CYCLE_MIB");
+  return (mib != nullptr ? std::strtoull(mib, nullptr, 10) : 96u) << 20;
+}();
 
 std::vector<float> normal_values(std::size_t n, std::uint32_t seed) {
   std::mt19937 rng(seed);
@@ -143,9 +149,8 @@ void gemm(benchmark::State& state, int threads) {
 // symmetric; Int8DynamicActivationIntxWeight, W4A8 with group-wise W: asymmetric).
 template <class A, class F, class Backend>
 void dynamic_gemv(benchmark::State& state, std::size_t m, int threads) {
-  time_matmul<F>(state, m, threads, [](auto x, const auto& w, auto y, auto&... ex) {
-    ao::matmul_dynamic<A>(x, w, y, Backend{}, ex...);
-  });
+  time_matmul<F>(state, m, threads,
+                 [](auto x, const auto& w, auto y, auto&... ex) { ao::matmul_dynamic<A>(x, w, y, Backend{}, ex...); });
   state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * m * kN * kK * 1e-9,
                                                benchmark::Counter::kIsRate);
   state.SetLabel(std::string("x: ") + ao::name<A>());
