@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../../tests/cuda/device_check.cuh"
@@ -123,6 +124,19 @@ void bench(const char* name, ao::scale_storage_t<F> scale, ao::zero_point_storag
                    "\"weight_bytes\": %.0f, \"tb_per_s\": %.4f}\n",
                    name, m, kN, kK, ms * 1e3, weight_bytes, tbs);
     }
+  }
+  // fp4 weights run M = 1 on the tensor cores: the CUDA-core kernel beside it, same run.
+  constexpr bool nibbles = Packed || traits::elements_per_byte == 2;
+  const auto decoder = ao::cuda::detail::weight_decoder_of<F, nibbles>(w);
+  if constexpr (std::remove_const_t<decltype(decoder)>::mma_fp4) {
+    const double ms = median_ms(
+        [&] {
+          ao::cuda::detail::launch_gemv<std::remove_const_t<decltype(decoder)>, 1>(
+              x, kK, 1, kN, kK, data, w.data_stride, decoder, nullptr, y, kN, true, nullptr);
+        },
+        flush_l2);
+    std::printf("gemv  %-34s M=1   %8.1f us %6.2f TB/s of weight bytes  (CUDA-core kernel)\n", name, ms * 1e3,
+                weight_bytes / (ms * 1e-3) / 1e12);
   }
   CUDA_CHECK(cudaFree(data));
   CUDA_CHECK(cudaFree(scales));

@@ -44,14 +44,20 @@ struct shape {
 // One case: x (m x k, bf16) and W (n x k, quantized on the host by the oracle) on the GPU, y = x @ W^T (+ bias)
 // against the float64 sum of the same values. `pad` pads every row stride (and makes W's rows unaligned); nan_row
 // puts a NaN into that row of x (SIZE_MAX: none).
+//
+// `wild` (fp4 formats with one-byte block scales: MX fp4, NVFP4) replaces W's codes by random bytes (every code, -0
+// included) and its scales, row by row (r % 5): 0 and 4 random scales around 1 (MX: exponents 120..135, across
+// the 2^1 boundary of the fp4 decode's scaling), 1 the smallest scales (MX 2^-127, a bf16 subnormal; NVFP4 the e4m3
+// subnormals), 2 one NaN scale (its row of y is NaN), 3 one block whose only nonzero code is 6 under the largest
+// finite scale (an infinite weight: y is +-inf or NaN, as the float64 sum of the same values).
 template <class F, bool Packed, class Dst>
-void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, std::uint32_t seed) {
+void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, std::uint32_t seed, bool wild = false) {
   using traits = ao::format_traits<F>;
   using S = ao::scale_storage_t<F>;
   std::string what = std::string(ao::display_name<F>()) + (Packed ? " nibble-packed" : "") + " ->" + dtype_name<Dst>() +
                      " " + std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
                      (pad ? " pad" + std::to_string(pad) : "") + (with_bias ? " bias" : "") +
-                     (nan_row != SIZE_MAX ? " nan-row" : "");
+                     (nan_row != SIZE_MAX ? " nan-row" : "") + (wild ? " wild-codes-and-scales" : "");
   if (const char* filter = std::getenv("AO_TEST_FILTER"); filter != nullptr && what.find(filter) == std::string::npos) {
     return;
   }
@@ -66,7 +72,30 @@ void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, s
     }
   }
   const ao::strided_view<const float, 2> w_view(w_values.data(), {s.n, s.k}, {static_cast<std::ptrdiff_t>(s.k), 1});
-  const ao::quantized_tensor<F> wq = ao::quantize<F>(w_view, ao::backend::scalar{});
+  ao::quantized_tensor<F> wq = ao::quantize<F>(w_view, ao::backend::scalar{});
+  if constexpr (sizeof(S) == 1 && traits::elements_per_byte == 2 && !ao::has_zero_points_v<F>) {
+    if (wild) {
+      constexpr bool nv = std::is_same_v<typename traits::family, ao::format_family::nvfp4>;
+      const std::size_t row_bytes = traits::data_row_bytes(s.k), blocks = s.k / F::block_size;
+      for (auto& b : wq.data()) b = static_cast<std::uint8_t>(rng());
+      auto* scale_bytes = reinterpret_cast<std::uint8_t*>(wq.scales().data());
+      for (std::size_t r = 0; r < s.n; ++r) {
+        for (std::size_t b = 0; b < blocks; ++b) {
+          std::uint8_t v = nv ? static_cast<std::uint8_t>(0x28 + rng() % 0x30 + (rng() % 8 == 0 ? 0x80 : 0))
+                              : static_cast<std::uint8_t>(120 + rng() % 16);
+          if (r % 5 == 1) v = nv ? static_cast<std::uint8_t>(rng() % 8) : 0;
+          if (r % 5 == 2 && b == blocks / 2) v = nv ? 0x7F : 0xFF;
+          if (r % 5 == 3 && b == blocks / 2) {
+            v = nv ? 0x7E : 254;  // 448 (x 6 = 2688, then the global scale) or 2^127 (x 6 overflows)
+            std::uint8_t* codes = wq.data().data() + r * row_bytes + b * F::block_size / 2;
+            std::memset(codes, 0, F::block_size / 2);
+            codes[1] = 0x60;  // code 6 (+6) at value 3 of the block
+          }
+          scale_bytes[r * blocks + b] = v;
+        }
+      }
+    }
+  }
   std::vector<float> w_ref(s.n * s.k);
   ao::dequantize(wq.cview(),
                  ao::strided_view<float, 2>(w_ref.data(), {s.n, s.k}, {static_cast<std::ptrdiff_t>(s.k), 1}),
@@ -155,6 +184,8 @@ void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, s
       bool ok;
       if (std::isnan(ref)) {
         ok = std::isnan(got);
+      } else if (std::isinf(ref)) {
+        ok = got == ref;
       } else {
         double tol = gamma * mag + u * (std::fabs(ref) + gamma * mag);
         if constexpr (std::is_same_v<Dst, bf16>) tol += std::ldexp(1.0, -8) * (std::fabs(ref) + tol);
@@ -193,6 +224,64 @@ void check_format(std::uint32_t seed) {
   check_case<F, Packed, float>({4, rows(17), 512}, 0, false, 2, seed++);
   // K = 0: y = bias.
   if constexpr (!Packed) check_case<F, Packed, float>({2, rows(5), 0}, 0, true, SIZE_MAX, seed++);
+  // Random codes and extreme block scales, on both kernels (M = 1 and 7; aligned and padded rows).
+  if constexpr (sizeof(ao::scale_storage_t<F>) == 1 && traits::elements_per_byte == 2 && !ao::has_zero_points_v<F>) {
+    check_case<F, Packed, float>({1, rows(40), 1024}, 0, false, SIZE_MAX, seed++, true);
+    check_case<F, Packed, float>({7, rows(40), 512}, 0, true, SIZE_MAX, seed++, true);
+    check_case<F, Packed, bf16>({3, rows(25), 256}, 1, false, SIZE_MAX, seed++, true);
+  }
+}
+
+// The tensor-core kernel's fp4 decode (skinny_mma_kernel.cuh): e2m1_bf16_pairs on words whose low and high halves
+// take every 16-bit pattern (so every code at every position), against element_value per code; and bf16x2_mul of
+// each code by every MX (e8m0) and NVFP4 (e4m3) block scale as a bf16 pair, against the fp32 product (which must be
+// exact in bf16) bit for bit, NaN as any NaN.
+__global__ void e2m1_pairs_kernel(unsigned* bad) {
+  const std::uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= 65536u) return;
+  const std::uint32_t w = i | (((i * 40503u) & 0xFFFFu) << 16);
+  std::uint32_t pairs[4];
+  ao::cuda::detail::e2m1_bf16_pairs(w, pairs);
+  for (int j = 0; j < 8; ++j) {
+    const std::uint32_t want =
+        __float_as_uint(ao::cuda::detail::element_value<ao::float4_e2m1fn>((w >> (4 * j)) & 0xFu)) >> 16;
+    if (((pairs[j / 2] >> (16 * (j % 2))) & 0xFFFFu) != want) atomicAdd(bad, 1u);
+  }
+}
+__global__ void fp4_scale_kernel(unsigned* bad) {
+  const unsigned code = threadIdx.x % 16u, byte = blockIdx.x % 256u;
+  float scale;
+  if (blockIdx.x < 256) {  // e8m0: 2^(byte - 127), NaN for 255
+    scale = __uint_as_float(byte == 255 ? 0x7FC00000u : byte == 0 ? 0x00400000u : byte << 23);
+  } else {
+    scale = ao::cuda::detail::element_value<ao::float8_e4m3fn>(byte);
+  }
+  std::uint32_t pairs[4];
+  ao::cuda::detail::e2m1_bf16_pairs(code * 0x11111111u, pairs);
+  const std::uint32_t got =
+      ao::cuda::detail::bf16x2_mul(pairs[threadIdx.x / 16u], (__float_as_uint(scale) >> 16) * 0x10001u);
+  const float want = __fmul_rn(ao::cuda::detail::element_value<ao::float4_e2m1fn>(code), scale);
+  const std::uint32_t lo = got & 0xFFFFu, hi = got >> 16;
+  bool ok;
+  if (want != want) {
+    ok = (lo & 0x7FFFu) > 0x7F80u && (hi & 0x7FFFu) > 0x7F80u;
+  } else {
+    ok = (__float_as_uint(want) & 0xFFFFu) == 0 && lo == (__float_as_uint(want) >> 16) && hi == lo;
+  }
+  if (!ok) atomicAdd(bad, 1u);
+}
+void check_fp4_decode() {
+  device_buffer d_bad(2 * sizeof(unsigned));
+  CUDA_CHECK(cudaMemset(d_bad.as<unsigned>(), 0, 2 * sizeof(unsigned)));
+  e2m1_pairs_kernel<<<256, 256>>>(d_bad.as<unsigned>());
+  fp4_scale_kernel<<<512, 64>>>(d_bad.as<unsigned>() + 1);
+  CUDA_CHECK(cudaDeviceSynchronize());
+  const std::vector<std::uint8_t> bytes = d_bad.download();
+  unsigned bad[2];
+  std::memcpy(bad, bytes.data(), sizeof bad);
+  report(bad[0] == 0, "e2m1_bf16_pairs: every code at every position", std::to_string(bad[0]) + " wrong values");
+  report(bad[1] == 0, "bf16x2_mul: every fp4 code times every e8m0 and e4m3 scale",
+         std::to_string(bad[1]) + " wrong products");
 }
 
 // Each must throw ao::error before anything is launched.
@@ -248,6 +337,7 @@ void check_errors() {
 
 int main() {
   if (!have_device()) return 77;
+  check_fp4_decode();
   check_format<ao::mxfp4>(100);
   check_format<ao::mxfp8_e4m3>(200);
   check_format<ao::mxfp6_e2m3>(300);

@@ -15,7 +15,8 @@
 //
 // Method: W is never dequantized in memory. One row of x (decode): gemv_kernel.cuh, each warp decodes two rows of
 // W in registers, 16 bytes per lane per step, into fp32 fmas in a fixed order (within gamma_(K+5) * sum |x W| of
-// the exact sum). 2..16 rows: skinny_mma_kernel.cuh when the format's values are exact in bf16 up to a per-row
+// the exact sum); for fp4 weights (MX fp4, NVFP4) the tensor-core kernel below instead. 2..16 rows:
+// skinny_mma_kernel.cuh when the format's values are exact in bf16 up to a per-row
 // factor (MX, NVFP4, FP8 per tensor / row, affine per row) and the rows are 16-byte aligned: W decoded to bf16 in
 // registers and multiplied on the tensor cores (fp32 accumulation in the hardware's order); else gemv_kernel.cuh.
 // M > 16 runs once per 16 rows of x, reading W again each time: correct, but the GEMM that prefill needs is not
@@ -154,11 +155,18 @@ void matmul(strided_view<const ao::bfloat16, 2> x, const W& w_in, const strided_
     bool done = false;
 #if !defined(__HIPCC__)
     if constexpr (mma_chunk<D>::fits) {
-      if (mt > 1 && use_tensor_cores<D>(xt, x.stride(0), k, w.data, w.data_stride)) {
-        const std::size_t blocks = (n + 7) / 8;
+      // One row of x: the CUDA-core kernel, except for fp4 weights, whose 8-codes-at-a-time decode makes the
+      // tensor-core kernel faster even with 15 of its 16 rows zero (docs/performance.md, "GPU weight-only GEMV").
+      if ((mt > 1 || D::mma_fp4) && use_tensor_cores<D>(xt, x.stride(0), k, w.data, w.data_stride)) {
+        const std::size_t blocks = mt > 8 ? (n + 7) / 8 : (n + 15) / 16;  // W rows per block: 8, or 16
         if (blocks > 0x7FFFFFFFu) throw ao::error(where + "N is too large for one grid");
-        skinny_mma_kernel<D><<<static_cast<unsigned>(blocks), mma_warps * 32, 0, stream>>>(
-            xt, x.stride(0), mt, n, k, w.data, w.data_stride, decoder, bias, yt, y.stride(0), y_bf16);
+        if (mt > 8) {
+          skinny_mma_kernel<D, true><<<static_cast<unsigned>(blocks), mma_warps * 32, 0, stream>>>(
+              xt, x.stride(0), mt, n, k, w.data, w.data_stride, decoder, bias, yt, y.stride(0), y_bf16);
+        } else {
+          skinny_mma_kernel<D, false><<<static_cast<unsigned>(blocks), mma_warps * 32, 0, stream>>>(
+              xt, x.stride(0), mt, n, k, w.data, w.data_stride, decoder, bias, yt, y.stride(0), y_bf16);
+        }
         check_launch("ao::cuda skinny_mma_kernel");
         done = true;
       }

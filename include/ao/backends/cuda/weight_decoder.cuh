@@ -15,6 +15,9 @@
 // power-of-two or e4m3 block scale, or an integer q - z) and row_factor is the per-row (or per-tensor) fp32
 // factor applied once to each output: the FP8 or affine per-row scale, NVFP4's global scale, else 1.
 //   mma_param mma_load(n, k), float mma_value(c, p), float row_factor(n)
+//   mma_fp4               true when the codes are e2m1 nibbles in blocks of a multiple of 8 (MX fp4, NVFP4): the
+//                         kernel then decodes 8 codes at a time (e2m1_bf16_pairs) and multiplies by the block's
+//                         mma_load value as a bf16 pair
 //
 // Formats: block-scaled (MX: any element, block size and scale rule), NVFP4 single and two level, FP8 with a float
 // scale (per tensor, per row, R x C blocks), affine integers per row or group-wise (one code per byte as ao stores
@@ -138,6 +141,10 @@ struct block_weight_decoder {
   AO_DEVICE AO_FORCEINLINE float mma_value(unsigned code, mma_param m) const {
     return __fmul_rn(element_value<element>(code), m);
   }
+  // fp4 (e2m1) elements, two a byte: the tensor-core kernel decodes a word of 8 codes at once
+  // (e2m1_bf16_pairs, then one bf16x2 multiply by the block's scale per pair), for blocks of a multiple of 8.
+  static constexpr bool mma_fp4 = mma && Nibbles && F::block_size % 8 == 0 &&
+                                  std::is_same_v<typename element::spec, typename ao::float4_e2m1fn::spec>;
   AO_DEVICE AO_FORCEINLINE float row_factor(std::size_t) const {
     if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::nvfp4>) {
       if constexpr (F::global_scale) return *codec.global_scale;
@@ -175,6 +182,7 @@ struct weight_decoder<float8_scaled<E, G, Clamp, A>, false> {
   }
   // Tensor cores: per tensor or per row only (the element is exact in bf16; the scale is the row's factor).
   static constexpr bool mma = group == 0;
+  static constexpr bool mma_fp4 = false;
   using mma_param = int;
   AO_DEVICE AO_FORCEINLINE mma_param mma_load(std::size_t, std::size_t) const { return 0; }
   AO_DEVICE AO_FORCEINLINE float mma_value(unsigned code, mma_param) const { return element_value<E>(code); }
@@ -223,6 +231,7 @@ struct weight_decoder<affine<T, M, G, S, Z, Eps>, Nibbles> {
   // Tensor cores: per row with an integer zero point only (q - z is exact in bf16 when |q - z| < 256, which codes
   // and a zero point in an 8-bit range meet; the scale is the row's factor).
   static constexpr bool mma = group == 0 && !format::float_zero_point;
+  static constexpr bool mma_fp4 = false;
   using mma_param = float;
   AO_DEVICE AO_FORCEINLINE mma_param mma_load(std::size_t n, std::size_t k) const { return load(n, k).base; }
   AO_DEVICE AO_FORCEINLINE float mma_value(unsigned code, mma_param base) const {
