@@ -240,7 +240,7 @@ void integer_matmul_run_panels(const integer_matmul_problem<A, W, Dst>& p, Execu
   std::vector<float> x_scale(padded_m, 0.0f);
   constexpr std::uint32_t flip = a != 0 ? 0x80808080u : 0u;
   for (std::size_t m = 0; m < padded_m; ++m) {
-    std::uint8_t* panel = xp.get() + (m / P) * panel_bytes + highway::int8_panel_offset(m % P, 0);
+    std::uint8_t* const panel = xp.get() + (m / P) * panel_bytes;
     const std::uint8_t* row = m < p.m ? p.x.row(m) : nullptr;
     for (std::size_t k = 0; k < p.k; k += 4) {
       std::uint32_t word = 0;
@@ -248,7 +248,7 @@ void integer_matmul_run_panels(const integer_matmul_problem<A, W, Dst>& p, Execu
         std::memcpy(&word, row + k, 4);
         word ^= flip;
       }
-      std::memcpy(panel + k * P, &word, 4);
+      std::memcpy(panel + highway::int8_panel_offset(m % P, k), &word, 4);
     }
     if (row != nullptr) {
       x_sum[m] = static_cast<std::int32_t>(code_sum<integer_operand<A>::kSigned>(row, p.k));
