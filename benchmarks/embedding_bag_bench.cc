@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -37,10 +36,7 @@ namespace {
 constexpr std::size_t kDim = 2048, kBags = 256, kBagSize = 20, kBatches = 64;
 // The table's bytes: 256 MiB (8x the L3), or AO_BENCH_TABLE_MIB from the environment (say 8: the table stays in
 // the L3, which shows the decode's own speed).
-const std::size_t kTableBytes = [] {
-  const char* mib = std::getenv("AO_BENCH_TABLE_MIB");
-  return static_cast<std::size_t>(mib != nullptr ? std::strtoull(mib, nullptr, 10) : 256u) << 20;
-}();
+const std::size_t kTableBytes = ao_bench::mib_from_env("AO_BENCH_TABLE_MIB", 256);
 constexpr std::size_t kBlockRows = 1024;
 
 ao::thread_pool& pool() {

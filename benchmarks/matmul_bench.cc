@@ -26,7 +26,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -49,10 +48,7 @@ namespace {
 constexpr std::size_t kN = 4096, kK = 4096;
 // Bytes of W copies cycled by the GEMV rows: 96 MiB (3x the L3), or AO_BENCH_CYCLE_MIB from the environment (0:
 // one copy, which stays in the L3: the decode's speed without DRAM).
-const std::size_t kCycleBytes = [] {
-  const char* mib = std::getenv("AO_BENCH_CYCLE_MIB");
-  return (mib != nullptr ? std::strtoull(mib, nullptr, 10) : 96u) << 20;
-}();
+const std::size_t kCycleBytes = ao_bench::mib_from_env("AO_BENCH_CYCLE_MIB", 96);
 
 std::vector<float> normal_values(std::size_t n, std::uint32_t seed) {
   std::mt19937 rng(seed);

@@ -50,6 +50,10 @@ struct shape {
 // the 2^1 boundary of the fp4 decode's scaling), 1 the smallest scales (MX 2^-127, a bf16 subnormal; NVFP4 the e4m3
 // subnormals), 2 one NaN scale (its row of y is NaN), 3 one block whose only nonzero code is 6 under the largest
 // finite scale (an infinite weight: y is +-inf or NaN, as the float64 sum of the same values).
+template <class F>
+constexpr bool has_wild_case = sizeof(ao::scale_storage_t<F>) == 1 && ao::format_traits<F>::elements_per_byte == 2 &&
+                               !ao::has_zero_points_v<F>;  // MX fp4 and NVFP4
+
 template <class F, bool Packed, class Dst>
 void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, std::uint32_t seed, bool wild = false) {
   using traits = ao::format_traits<F>;
@@ -73,7 +77,7 @@ void check_case(shape s, std::size_t pad, bool with_bias, std::size_t nan_row, s
   }
   const ao::strided_view<const float, 2> w_view(w_values.data(), {s.n, s.k}, {static_cast<std::ptrdiff_t>(s.k), 1});
   ao::quantized_tensor<F> wq = ao::quantize<F>(w_view, ao::backend::scalar{});
-  if constexpr (sizeof(S) == 1 && traits::elements_per_byte == 2 && !ao::has_zero_points_v<F>) {
+  if constexpr (has_wild_case<F>) {
     if (wild) {
       constexpr bool nv = std::is_same_v<typename traits::family, ao::format_family::nvfp4>;
       const std::size_t row_bytes = traits::data_row_bytes(s.k), blocks = s.k / F::block_size;
@@ -225,7 +229,7 @@ void check_format(std::uint32_t seed) {
   // K = 0: y = bias.
   if constexpr (!Packed) check_case<F, Packed, float>({2, rows(5), 0}, 0, true, SIZE_MAX, seed++);
   // Random codes and extreme block scales, on both kernels (M = 1 and 7; aligned and padded rows).
-  if constexpr (sizeof(ao::scale_storage_t<F>) == 1 && traits::elements_per_byte == 2 && !ao::has_zero_points_v<F>) {
+  if constexpr (has_wild_case<F>) {
     check_case<F, Packed, float>({1, rows(40), 1024}, 0, false, SIZE_MAX, seed++, true);
     check_case<F, Packed, float>({7, rows(40), 512}, 0, true, SIZE_MAX, seed++, true);
     check_case<F, Packed, bf16>({3, rows(25), 256}, 1, false, SIZE_MAX, seed++, true);
