@@ -1,7 +1,8 @@
 // ao/backends/cuda/block_codec.cuh: ao::cuda::detail::block_codec<F>, what the CUDA block kernels need from a
 // format whose blocks of consecutive values share one scale (MX and any block_scaled format; NVFP4, single and
-// two level; FP8 with 1 x C blocks, quantize only). Each member is one step of the scalar oracle (ao/backends/scalar/block_scaled.hpp, nvfp4.hpp),
-// called as it is, so the device computes the oracle's bytes by construction:
+// two level; FP8 with 1 x C blocks, quantize only). Each member is one step of the scalar oracle
+// (ao/backends/scalar/block_scaled.hpp, nvfp4.hpp), called as it is, so the device computes the oracle's bytes by
+// construction:
 //
 //   block_params of<Src>(amax)            the scale of a block whose max |x| (as the oracle computes it) is amax
 //   stored_scale(block_params)            what the scales buffer holds for it (scale_storage: a byte, or fp32)

@@ -40,7 +40,9 @@ AO_HOST_DEVICE constexpr int dequantize_vector() {
   return b % 8 == 0 ? 8 : b % 4 == 0 && 4 % e == 0 ? 4 : b % 2 == 0 && 2 % e == 0 ? 2 : 1;
 }
 
-AO_DEVICE AO_FORCEINLINE std::uint32_t abs_bits(float x) { return ao::detail::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu; }
+AO_DEVICE AO_FORCEINLINE std::uint32_t abs_bits(float x) {
+  return ao::detail::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu;
+}
 
 // Both kernels run on a 2-D grid: blockIdx.y (striding by gridDim.y) walks rows, x walks the row's runs of V
 // values (striding by gridDim.x * blockDim.x), so no thread divides by the row length. blockDim.x is a multiple of

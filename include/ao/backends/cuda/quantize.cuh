@@ -116,10 +116,10 @@ void quantize_blocks(const ao::detail::band<const Src>& b, std::size_t cols, con
   const bool wide_src = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<V * sizeof(Src)>());
   const bool wide_data = aligned(dst.data, dst.data_stride, access_width<V / E>());
   const launch_shape l = row_grid(b.rows, cols / V);
-  quantize_blocks_kernel<F, Src><<<l.grid, l.block, 0, stream>>>(
-      b.base, b.stride, b.rows, cols, dst.data, dst.data_stride,
-      reinterpret_cast<typename block_codec<F>::scale_storage*>(dst.scales), dst.scales_stride, codec, wide_src,
-      wide_data);
+  quantize_blocks_kernel<F, Src>
+      <<<l.grid, l.block, 0, stream>>>(b.base, b.stride, b.rows, cols, dst.data, dst.data_stride,
+                                       reinterpret_cast<typename block_codec<F>::scale_storage*>(dst.scales),
+                                       dst.scales_stride, codec, wide_src, wide_data);
   check_launch("ao::cuda quantize_blocks_kernel");
 }
 
@@ -167,7 +167,8 @@ void quantize_float8(const ao::detail::band<const Src>& b, std::size_t cols, con
 
 template <class F, class Src, int Rank>
 void quantize(strided_view<const Src, Rank> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr) {
-  static_assert(ao::detail::is_torch_float_v<Src>, "ao::cuda::quantize: the source is float, ao::bfloat16 or ao::float16");
+  static_assert(ao::detail::is_torch_float_v<Src>,
+                "ao::cuda::quantize: the source is float, ao::bfloat16 or ao::float16");
   static_assert(detail::has_cuda_kernels<F>(),
                 "ao::cuda::quantize: GPU kernels exist for block-scaled (MX), NVFP4 and FP8 formats so far");
   const char* op = "ao::cuda::quantize";
@@ -199,7 +200,8 @@ void quantize(strided_view<Src, Rank> src, const quantized_view<F>& dst, cudaStr
 
 template <class F, bool Const, class Dst, int Rank>
 void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Rank> dst, cudaStream_t stream = nullptr) {
-  static_assert(ao::detail::is_torch_float_v<Dst>, "ao::cuda::dequantize: the output is float, ao::bfloat16 or ao::float16");
+  static_assert(ao::detail::is_torch_float_v<Dst>,
+                "ao::cuda::dequantize: the output is float, ao::bfloat16 or ao::float16");
   static_assert(detail::has_cuda_kernels<F>(),
                 "ao::cuda::dequantize: GPU kernels exist for block-scaled (MX), NVFP4 and FP8 formats so far");
   const const_quantized_view<F> q = quantized;
@@ -225,8 +227,8 @@ void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Ran
       const bool wide_data = aligned(q.data, q.data_stride, access_width<V>());
       const bool wide_dst = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Dst)), access_width<V * sizeof(Dst)>());
       const launch_shape l = row_grid(rows, cols / V);
-      dequantize_float8_kernel<F, Dst, V><<<l.grid, l.block, 0, stream>>>(q.data, q.data_stride, q.scales, g, rows, cols, b.base, b.stride,
-                                                      wide_data, wide_dst);
+      dequantize_float8_kernel<F, Dst, V><<<l.grid, l.block, 0, stream>>>(q.data, q.data_stride, q.scales, g, rows,
+                                                                          cols, b.base, b.stride, wide_data, wide_dst);
     };
     if (cols % 8 == 0 && g.cols % 8 == 0) {
       launch(std::integral_constant<int, 8>{});
@@ -241,9 +243,9 @@ void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Ran
     const bool wide_data = aligned(q.data, q.data_stride, access_width<V / E>());
     const bool wide_dst = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Dst)), access_width<V * sizeof(Dst)>());
     const launch_shape l = row_grid(rows, cols / V);
-    dequantize_blocks_kernel<F, Dst><<<l.grid, l.block, 0, stream>>>(
-        q.data, q.data_stride, reinterpret_cast<const std::uint8_t*>(q.scales), q.scales_stride, rows, cols, b.base,
-        b.stride, codec, wide_data, wide_dst);
+    dequantize_blocks_kernel<F, Dst>
+        <<<l.grid, l.block, 0, stream>>>(q.data, q.data_stride, reinterpret_cast<const std::uint8_t*>(q.scales),
+                                         q.scales_stride, rows, cols, b.base, b.stride, codec, wide_data, wide_dst);
     check_launch("ao::cuda dequantize_blocks_kernel");
   }
 }
