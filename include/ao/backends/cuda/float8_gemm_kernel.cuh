@@ -250,6 +250,8 @@ __global__ void __launch_bounds__(float8_gemm_threads, 1)
 
 // Compiled with a larger static shared array where the sm_90a instructions exist, so that the host can tell, from
 // the attributes of the code the runtime picked for the current device, whether float8_gemm_kernel is real there.
+// (A template, so that every translation unit that includes this header may define it.)
+template <int Unused = 0>
 __global__ void float8_gemm_probe_kernel(int* out) {
   __shared__ volatile int marker[AO_CUDA_WGMMA ? 64 : 32];
   marker[threadIdx.x % 32] = static_cast<int>(threadIdx.x);

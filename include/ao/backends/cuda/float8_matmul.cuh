@@ -78,7 +78,7 @@ inline void check_float8_gemm_device(const std::string& where) {
   check(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device), "cudaDeviceGetAttribute");
   cudaFuncAttributes attributes{};
   const bool built = major == 9 && minor == 0 &&
-                     cudaFuncGetAttributes(&attributes, float8_gemm_probe_kernel) == cudaSuccess &&
+                     cudaFuncGetAttributes(&attributes, float8_gemm_probe_kernel<>) == cudaSuccess &&
                      attributes.sharedSizeBytes == 64 * sizeof(int);
   if (!built) {
     cudaGetLastError();  // a failed attribute query leaves its error behind
