@@ -48,9 +48,8 @@ namespace ao::cuda {
 //             default mode and DeepGEMM do. Block scales (1 x 128, 128 x 128) always take this path: they scale
 //             each slice.
 //   chained   the whole K sum in the tensor cores' accumulator, which keeps fewer bits than fp32: the numerics of
-//             torch's use_fast_accum=True (torchao's default for per-tensor and per-row FP8); 128 x 256 tiles.
-//             Today it is slower than `promoted` (docs/performance.md, "GPU FP8 GEMM"), so it is only for matching
-//             that mode's results.
+//             torch's use_fast_accum=True (torchao's default for per-tensor and per-row FP8), 3-9% faster than
+//             `promoted` (docs/performance.md, "GPU FP8 GEMM").
 enum class float8_accumulation { promoted, chained };
 
 namespace detail {
@@ -150,7 +149,7 @@ void float8_matmul(const quantized_view<A, CA>& x_in, const quantized_view<W, CW
   check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
   auto launch = [&](auto chained) {
     constexpr bool Chained = decltype(chained)::value;
-    constexpr std::size_t BN = float8_gemm_tile_n<Chained>;
+    constexpr std::size_t BN = float8_gemm_tile_n;
     const CUtensorMap x_map = tensor_map_2d((where + "x").c_str(), x.data, m, k, x.data_stride, T, T);
     const CUtensorMap w_map = tensor_map_2d((where + "W").c_str(), w.data, n, k, w.data_stride, BN, T);
     auto kernel = float8_gemm_kernel<typename float8_gemm_operand<A>::element, GX,
