@@ -19,27 +19,8 @@
 
 namespace {
 
-__global__ void fill_codes_kernel(std::uint8_t* p, std::size_t n, std::uint32_t seed) {
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
-       i += std::size_t(gridDim.x) * blockDim.x) {
-    std::uint32_t h = static_cast<std::uint32_t>(i) * 2654435761u + seed;
-    h ^= h >> 13;
-    h *= 0x5bd1e995u;
-    h ^= h >> 15;
-    p[i] = static_cast<std::uint8_t>(h) & 0xF7;  // no NaN code (0x7F, 0xFF)
-  }
-}
-
-__global__ void fill_ones_kernel(float* p, std::size_t n) {
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
-       i += std::size_t(gridDim.x) * blockDim.x) {
-    p[i] = 1.0f;
-  }
-}
-
 FILE* g_json = nullptr;
-std::uint8_t* g_flush = nullptr;
-constexpr std::size_t kFlushBytes = std::size_t(256) << 20;
+const l2_flush* g_l2 = nullptr;
 
 template <class F>
 ao::const_quantized_view<F> operand(std::size_t rows, std::size_t cols, std::uint32_t seed) {
@@ -50,8 +31,8 @@ ao::const_quantized_view<F> operand(std::size_t rows, std::size_t cols, std::uin
                     sc = ao::format_traits<F>::scale_cols(rows, cols);
   CUDA_CHECK(cudaMalloc(&data, rows * cols));
   CUDA_CHECK(cudaMalloc(&scales, sr * sc * sizeof(float)));
-  fill_codes_kernel<<<1024, 256>>>(data, rows * cols, seed);
-  fill_ones_kernel<<<256, 256>>>(scales, sr * sc);
+  fill_bytes_kernel<<<1024, 256>>>(data, rows * cols, seed, std::uint8_t{0xF7});  // no NaN code (0x7F, 0xFF)
+  fill_value_kernel<<<256, 256>>>(scales, sr * sc, 1.0f);
   v.data = data;
   v.data_stride = static_cast<std::ptrdiff_t>(cols);
   v.scales = scales;
@@ -70,8 +51,7 @@ void bench(const char* name, std::size_t m, std::size_t n, std::size_t k,
   CUDA_CHECK(cudaMalloc(&y, m * n * sizeof(ao::bfloat16)));
   const ao::strided_view<ao::bfloat16, 2> yv(y, {m, n});
   CUDA_CHECK(cudaDeviceSynchronize());
-  const double ms = median_ms([&] { ao::cuda::matmul(x, w, yv, nullptr, accumulation); },
-                              [] { CUDA_CHECK(cudaMemsetAsync(g_flush, 0, kFlushBytes)); });
+  const double ms = median_ms([&] { ao::cuda::matmul(x, w, yv, nullptr, accumulation); }, [] { g_l2->flush(); });
   const double tflops = 2.0 * double(m) * double(n) * double(k) / (ms * 1e-3) / 1e12;
   std::printf("gemm  %-32s M=%-5zu N=%-5zu K=%-5zu %9.1f us %7.1f TFLOP/s\n", name, m, n, k, ms * 1e3, tflops);
   if (g_json) {
@@ -92,7 +72,8 @@ void bench(const char* name, std::size_t m, std::size_t n, std::size_t k,
 int main(int argc, char** argv) {
   if (!have_device()) return 77;
   if (argc > 1) g_json = std::fopen(argv[1], "w");
-  CUDA_CHECK(cudaMalloc(&g_flush, kFlushBytes));
+  const l2_flush l2;
+  g_l2 = &l2;
   using ao::cuda::float8_accumulation;
   for (std::size_t m : {8192, 2048}) {
     bench<ao::float8_e4m3_per_tensor, ao::float8_e4m3_per_tensor>("fp8 e4m3 tensorwise chained", m, 8192, 8192,
@@ -107,6 +88,5 @@ int main(int argc, char** argv) {
                                                                               8192);
   }
   if (g_json) std::fclose(g_json);
-  CUDA_CHECK(cudaFree(g_flush));
   return 0;
 }

@@ -25,32 +25,9 @@ namespace {
 
 constexpr std::size_t kN = 8192, kK = 8192;
 
-__global__ void fill_bytes_kernel(std::uint8_t* p, std::size_t n, std::uint32_t seed) {
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
-       i += std::size_t(gridDim.x) * blockDim.x) {
-    std::uint32_t h = static_cast<std::uint32_t>(i) * 2654435761u + seed;
-    h ^= h >> 13;
-    h *= 0x5bd1e995u;
-    h ^= h >> 15;
-    p[i] = static_cast<std::uint8_t>(h);
-  }
-}
-
-template <class T>
-__global__ void fill_value_kernel(T* p, std::size_t n, T v) {
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
-       i += std::size_t(gridDim.x) * blockDim.x) {
-    p[i] = v;
-  }
-}
-
 FILE* g_json = nullptr;
-std::uint8_t* g_flush = nullptr;
-constexpr std::size_t kFlushBytes = std::size_t(256) << 20;
-
-void flush_l2() {
-  CUDA_CHECK(cudaMemsetAsync(g_flush, static_cast<int>(reinterpret_cast<std::uintptr_t>(g_flush) & 1), kFlushBytes));
-}
+const l2_flush* g_l2 = nullptr;
+void flush_l2() { g_l2->flush(); }
 
 template <class T>
 T* device_array(std::size_t n) {
@@ -74,7 +51,7 @@ void bench(const char* name, ao::scale_storage_t<F> scale, ao::zero_point_storag
   w.rows = kN;
   w.cols = kK;
   auto* data = device_array<std::uint8_t>(kN * row_bytes);
-  fill_bytes_kernel<<<1024, 256>>>(data, kN * row_bytes, 17u);
+  fill_bytes_kernel<<<1024, 256>>>(data, kN * row_bytes, 17u, std::uint8_t{0xFF});
   auto* scales = device_array<S>(srows * scols);
   fill_value_kernel<<<256, 256>>>(scales, srows * scols, scale);
   w.data = data;
@@ -151,7 +128,8 @@ void bench(const char* name, ao::scale_storage_t<F> scale, ao::zero_point_storag
 int main(int argc, char** argv) {
   if (!have_device()) return 77;
   if (argc > 1) g_json = std::fopen(argv[1], "w");
-  CUDA_CHECK(cudaMalloc(&g_flush, kFlushBytes));
+  const l2_flush l2;
+  g_l2 = &l2;
   using bf16 = ao::bfloat16;
   bench<ao::tinygemm_int4_group128, true>("int4 tinygemm g128 nibble-packed", bf16(0.01f), bf16(0.0f));
   bench<ao::int4_symmetric_group32, true>("int4 symmetric g32 nibble-packed", 0.01f, 0);
@@ -162,6 +140,5 @@ int main(int argc, char** argv) {
   bench<ao::nvfp4>("nvfp4", ao::float8_e4m3fn(0.25f));
   bench<ao::nvfp4_global_scale>("nvfp4 two level", ao::float8_e4m3fn(0.25f));
   if (g_json) std::fclose(g_json);
-  CUDA_CHECK(cudaFree(g_flush));
   return 0;
 }

@@ -6,6 +6,10 @@
 //   device_buffer                  device memory at a chosen byte offset, poisoned, with upload / download
 //   median_ms(run, before)         the median time of run() in ms over 30 timed calls (CUDA events around each,
 //                                  5 untimed calls first); before(), if given, runs ahead of each call, untimed
+//   l2_flush                       a 256 MiB device buffer; flush() overwrites it (asynchronously), evicting the
+//                                  L2 before a timed call (pass [&] { f.flush(); } as median_ms's before)
+//   fill_bytes_kernel(p, n, seed, mask)  byte i of p = a hash of (i, seed) & mask (grid-stride)
+//   fill_value_kernel(p, n, v)     every element of p = v (grid-stride)
 #pragma once
 
 #include <cuda_runtime.h>
@@ -88,4 +92,36 @@ inline double median_ms(const std::function<void()>& run, const std::function<vo
   CUDA_CHECK(cudaEventDestroy(stop));
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
+}
+
+struct l2_flush {
+  static constexpr std::size_t bytes = std::size_t(256) << 20;
+  std::uint8_t* buffer = nullptr;
+  l2_flush() { CUDA_CHECK(cudaMalloc(&buffer, bytes)); }
+  ~l2_flush() { cudaFree(buffer); }
+  l2_flush(const l2_flush&) = delete;
+  l2_flush& operator=(const l2_flush&) = delete;
+  void flush() const {
+    CUDA_CHECK(cudaMemsetAsync(buffer, static_cast<int>(reinterpret_cast<std::uintptr_t>(buffer) & 1), bytes));
+  }
+};
+
+template <class Byte = std::uint8_t>  // a template, so that programs that do not use it compile no code for it
+__global__ void fill_bytes_kernel(Byte* p, std::size_t n, std::uint32_t seed, Byte mask) {
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
+       i += std::size_t(gridDim.x) * blockDim.x) {
+    std::uint32_t h = static_cast<std::uint32_t>(i) * 2654435761u + seed;
+    h ^= h >> 13;
+    h *= 0x5bd1e995u;
+    h ^= h >> 15;
+    p[i] = static_cast<Byte>(static_cast<Byte>(h) & mask);
+  }
+}
+
+template <class T>
+__global__ void fill_value_kernel(T* p, std::size_t n, T v) {
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
+       i += std::size_t(gridDim.x) * blockDim.x) {
+    p[i] = v;
+  }
 }
