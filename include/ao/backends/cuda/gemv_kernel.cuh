@@ -1,8 +1,9 @@
 // ao/backends/cuda/gemv_kernel.cuh: the CUDA weight-only skinny matmul, y[m, n] = sum over k of x[m, k] * W[n, k]
-// (+ bias[n]) for up to MT rows of bf16 x at a time, W quantized (weight_decoder.cuh), decoded in registers.
+// (+ bias[n]) for up to 16 rows of bf16 x, W quantized (weight_decoder.cuh), decoded in registers.
 //
 // Work split. A block of 128 threads is 4 warps; a warp owns R = 2 consecutive rows of W (so blocks cover 8 rows
-// of N) and every row of x. Lane l reads chunks l, l + 32, l + 64, ... of each W row, a chunk being LB bytes of
+// of N) and a tile of MT rows of x (MT = 1 or 4; the tiles of one block of W are neighbouring blocks, so W is read
+// from DRAM about once; a tile of 16 rows compiled 4x slower and ran slower than 4 tiles of 4, docs/gpu.md). Lane l reads chunks l, l + 32, l + 64, ... of each W row, a chunk being LB bytes of
 // codes (LB = 16: one 16-byte load, 16 or 32 values; LB = 1: the fallback for rows that are not 16-byte aligned or
 // whose length or groups do not divide into 16-byte chunks), so a warp reads 512 contiguous bytes of a row per
 // step; a lane loads 4 such chunks of each row (8 for 1-byte chunks) before it decodes any, so that 8 loads of
@@ -84,7 +85,13 @@ __global__ void __launch_bounds__(gemv_threads)
   constexpr int E = D::codes_per_byte;
   static_assert(gemv_chunk<D, LB>::fits, "gemv_kernel: this chunk width does not divide the format's groups");
   const unsigned lane = threadIdx.x % 32u;
-  const std::size_t n0 = (static_cast<std::size_t>(blockIdx.x) * (gemv_threads / 32u) + threadIdx.x / 32u) * R;
+  // Block b: x's rows [MT * (b % tiles), + MT) against W's rows of block b / tiles, so that the blocks that run
+  // together read the same rows of W (from L2 after the first).
+  const unsigned tiles = (m + MT - 1) / MT, tile = blockIdx.x % tiles;
+  x += static_cast<std::ptrdiff_t>(tile) * MT * x_stride;
+  y = static_cast<char*>(y) + static_cast<std::ptrdiff_t>(tile) * MT * y_stride * (y_bf16 ? 2 : 4);
+  m = m - tile * MT < MT ? m - tile * MT : MT;
+  const std::size_t n0 = (static_cast<std::size_t>(blockIdx.x / tiles) * (gemv_threads / 32u) + threadIdx.x / 32u) * R;
   if (n0 >= n) return;  // the whole warp
   const std::size_t chunks = k / V;
   const std::uint8_t* rows[R];

@@ -86,7 +86,7 @@ void launch_gemv(const ao::bfloat16* x, std::ptrdiff_t x_stride, unsigned m, std
                  const std::uint8_t* data, std::ptrdiff_t data_stride, const D& decoder, const float* bias, void* y,
                  std::ptrdiff_t y_stride, bool y_bf16, cudaStream_t stream) {
   const std::size_t warps = (n + gemv_rows_per_warp - 1) / gemv_rows_per_warp;
-  const std::size_t blocks = (warps + gemv_threads / 32 - 1) / (gemv_threads / 32);
+  const std::size_t blocks = (warps + gemv_threads / 32 - 1) / (gemv_threads / 32) * ((m + MT - 1) / MT);
   if (blocks > 0x7FFFFFFFu) throw ao::error("ao::cuda::matmul: N is too large for one grid");
   // 16-byte chunks when W's rows and groups allow them, else a byte at a time.
   constexpr int V16 = gemv_chunk<D, 16>::values;
@@ -177,12 +177,9 @@ void matmul(strided_view<const ao::bfloat16, 2> x, const W& w_in, const strided_
     } else if (mt == 1) {
       launch_gemv<D, 1>(xt, x.stride(0), mt, n, k, w.data, w.data_stride, decoder, bias, yt, y.stride(0), y_bf16,
                         stream);
-    } else if (mt <= 4) {
+    } else {
       launch_gemv<D, 4>(xt, x.stride(0), mt, n, k, w.data, w.data_stride, decoder, bias, yt, y.stride(0), y_bf16,
                         stream);
-    } else {
-      launch_gemv<D, 16>(xt, x.stride(0), mt, n, k, w.data, w.data_stride, decoder, bias, yt, y.stride(0), y_bf16,
-                         stream);
     }
   }
 }
