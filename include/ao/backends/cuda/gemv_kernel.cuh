@@ -3,11 +3,11 @@
 //
 // Work split. A block of 128 threads is 4 warps; a warp owns R = 2 consecutive rows of W (so blocks cover 8 rows
 // of N) and a tile of MT rows of x (MT = 1 or 4; the tiles of one block of W are neighbouring blocks, so W is read
-// from DRAM about once; a tile of 16 rows compiled 4x slower and ran slower than 4 tiles of 4, docs/gpu.md). Lane l reads chunks l, l + 32, l + 64, ... of each W row, a chunk being LB bytes of
-// codes (LB = 16: one 16-byte load, 16 or 32 values; LB = 1: the fallback for rows that are not 16-byte aligned or
-// whose length or groups do not divide into 16-byte chunks), so a warp reads 512 contiguous bytes of a row per
-// step; a lane loads 4 such chunks of each row (8 for 1-byte chunks) before it decodes any, so that 8 loads of
-// 16 bytes per lane are in flight.
+// from DRAM about once; a tile of 16 rows compiled 4x slower and ran slower than 4 tiles of 4, docs/gpu.md). Lane l
+// reads chunks l, l + 32, l + 64, ... of each W row, a chunk being LB bytes of codes (LB = 16: one 16-byte load, 16 or
+// 32 values; LB = 1: the fallback for rows that are not 16-byte aligned or whose length or groups do not divide into
+// 16-byte chunks), so a warp reads 512 contiguous bytes of a row per step; a lane loads 4 such chunks of each row (8
+// for 1-byte chunks) before it decodes any, so that 8 loads of 16 bytes per lane are in flight.
 //
 // Arithmetic. Each W value is decoded to its exact fp32 value (the oracle's), multiplied with x's fp32 value and
 // added with one fma into the lane's fp32 sum for that (m, n); at the end the 32 lanes' sums are added by a
