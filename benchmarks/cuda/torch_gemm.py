@@ -4,7 +4,8 @@ N = K = 8192, M = 8192 and 2048, bf16 y) and with the same accounting (2 M N K p
 Peers: torch._scaled_mm (cuBLASLt) with e4m3 x and W, tensorwise and rowwise scales (use_fast_accum=False, the
 default: cuBLASLt then adds the FP8 partial sums in fp32, as ao's promoted mode does; and use_fast_accum=True,
 torchao's default for these granularities, ao's fast mode), blockwise 1 x 128 / 128 x 128
-scales where this torch takes them on this GPU, and a bf16 matmul. Times are medians of triton.testing.do_bench
+scales where this torch takes them on this GPU, a bf16 matmul, and MXFP8 the way torchao runs it on Hopper
+(both operands dequantized to bf16, then a bf16 matmul; eager and torch.compile'd). Times are medians of triton.testing.do_bench
 (L2 flushed between runs). Usage: python3 torch_gemm.py [out.jsonl]
 """
 import json
@@ -49,6 +50,21 @@ for m in (8192, 2048):
             return_mode="median"))
     except Exception as e:  # report, do not fail the run
         print(f"torch fp8 blockwise _scaled_mm: unavailable ({type(e).__name__}: {str(e)[:200]})")
+    # MXFP8 as torchao runs it on Hopper (no block-scaled MMA): both operands dequantized to bf16 (codes times
+    # 2^(e8m0 - 127) per 32 values), then a bf16 matmul; eager and torch.compile'd.
+    sa_mx = torch.full((m, K // 32), 127, device="cuda", dtype=torch.uint8)
+    sb_mx = torch.full((N, K // 32), 127, device="cuda", dtype=torch.uint8)
+
+    def mx_dequant_mm(a8, sa, b8, sb):
+        def deq(q, s):
+            f = torch.exp2(s.to(torch.float32) - 127).repeat_interleave(32, dim=1)
+            return (q.to(torch.float32) * f).to(torch.bfloat16)
+        return deq(a8, sa) @ deq(b8, sb).t()
+
+    row("mxfp8 dequantize + bf16 mm", m, do_bench(lambda: mx_dequant_mm(a8, sa_mx, b8, sb_mx), return_mode="median"))
+    compiled = torch.compile(mx_dequant_mm)
+    row("mxfp8 dequantize + bf16 mm, compiled", m,
+        do_bench(lambda: compiled(a8, sa_mx, b8, sb_mx), return_mode="median"))
 
 # Accuracy of cuBLASLt's FP8 accumulation, in the unit tests/cuda/float8_gemm_device_test.cu prints for ao's kernel:
 # the worst |y - exact| / sum_k |X W| over random finite e4m3 codes (every exponent), fp32 y, unit scales.

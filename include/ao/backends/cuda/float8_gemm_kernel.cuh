@@ -13,6 +13,12 @@
 //     with fewer than fp32's bits, so at most 128 products are summed that way. A block-scaled operand (1 x 128 or
 //     128 x 128 scales: torchao's PerBlock, DeepSeek's recipe) multiplies its slice's partial by its scale there
 //     (one fma); per-tensor and per-row scales are applied once, at the end.
+//     MX operands (OCP microscaling: e8m0 scales, one per 32 K values of a row, on both X and W) take the
+//     promotion per wgmma instead: each 32-value partial times W's then X's scale by one multiply and one fma
+//     (both scales are powers of two, so that is one rounding). Those scales, as floats, come with each stage:
+//     warps 1-3 of warpgroup 0 (in turn, a stage each) decode the stage's 128 x 4 + 128 x 4 e8m0 bytes into it
+//     (in an order that gives each consumer lane its 32 column scales as 8 16-byte loads) and arrive on the
+//     stage's "full" barrier too.
 //   - epilogue: y[r, c] = acc * (scale_x(r) * scale_w(c)) + bias[c], rounded once to Dst, stored from registers.
 // Edges: the copy engine reads zeros outside X and W, so M, N and K need not be multiples of the tile; rows and
 // columns past M and N are not stored.
@@ -37,10 +43,27 @@ inline constexpr int float8_gemm_tile_n = 128;  // N of a tile
 // The shared-memory ring: 7 stages of 32 KiB (the deepest that fits: the copy engine's latency, not bandwidth,
 // limits the kernel; 6 stages were 7% slower, and 128 x 256 tiles with 4 stages 21% slower), plus alignment and
 // barriers: 230 528 bytes of the 232 448 a block may have.
-inline constexpr int float8_gemm_stages = 7;
-inline constexpr std::size_t float8_gemm_shared_bytes =
-    1024 + std::size_t{float8_gemm_stages} * 2 * 128 * 128 + 2 * float8_gemm_stages * sizeof(std::uint64_t);
 inline constexpr int float8_gemm_threads = 384;  // producer + 2 consumer warpgroups
+
+// MX operands' scales: the marker granularity of an MX FP8 operand (e8m0, one scale per 32 K values of a row).
+struct mx_k32_scales {};
+
+// One stage's decoded MX scales (floats): X's 128 rows x 4 blocks as [row][block]; W's 128 columns x 4 blocks as
+// [block][lane % 4][36], where column c = 8 j + 2 (lane % 4) + e sits at 2 j + e (a lane's 32 columns
+// contiguous; the 4 extra floats per lane group put the 4 groups of a warp's loads in different banks).
+inline constexpr int float8_gemm_mx_w_group = 36;
+inline constexpr int float8_gemm_mx_scale_floats = 128 * 4 + 4 * 4 * float8_gemm_mx_w_group;
+
+// The stages of the ring: 7 of 32 KiB (the deepest that fits: the copy engine's latency, not bandwidth, limits
+// the kernel; 6 stages were 7% slower, and 128 x 256 tiles with 4 stages 21% slower); MX: 6, each with its scales.
+template <bool MX>
+inline constexpr int float8_gemm_stages = MX ? 6 : 7;
+template <bool MX>
+inline constexpr std::size_t float8_gemm_stage_bytes = 2 * 128 * 128 + (MX ? 4 * float8_gemm_mx_scale_floats : 0);
+// Plus alignment and barriers: 230 528 bytes (MX: 223 840) of the 232 448 a block may have.
+template <bool MX>
+inline constexpr std::size_t float8_gemm_shared_bytes = 1024 + float8_gemm_stages<MX>*(float8_gemm_stage_bytes<MX> +
+                                                                                       2 * sizeof(std::uint64_t));
 
 // How an operand's fp32 scales apply, by granularity: once at the end (per tensor, per row) or per K slice
 // (per_block<R, 128>: the slice's partial times the scale of the operand's row block).
@@ -68,6 +91,12 @@ struct float8_gemm_scale<per_block<R, C>> {
     return s[static_cast<std::ptrdiff_t>(r / R) * stride + kt];
   }
 };
+template <>
+struct float8_gemm_scale<mx_k32_scales> {  // applied per 32-value partial, from the stage (above)
+  static constexpr bool per_slice = false;
+  __device__ __forceinline__ static float end(const float*, std::ptrdiff_t, int) { return 1.0f; }
+  __device__ __forceinline__ static float slice(const float*, std::ptrdiff_t, int, int) { return 1.0f; }
+};
 
 struct float8_gemm_params {
   int m, n, k;                     // y is m x n; k the shared dim
@@ -75,6 +104,11 @@ struct float8_gemm_params {
   std::ptrdiff_t x_scales_stride;  // elements between scale rows
   const float* w_scales;
   std::ptrdiff_t w_scales_stride;
+  const std::uint8_t* x_e8m0;  // MX: X's e8m0 scale codes, m rows of k / 32, row r at x_e8m0 + r * x_e8m0_stride
+  std::ptrdiff_t x_e8m0_stride;
+  const std::uint8_t* w_e8m0;  // MX: W's, n rows
+  std::ptrdiff_t w_e8m0_stride;
+  bool mx_scale_words;      // MX: both scale bases and strides 4-byte aligned and k / 32 a multiple of 4
   const float* bias;        // n values or nullptr
   void* y;                  // Dst elements, row r at y + r * y_stride
   std::ptrdiff_t y_stride;  // elements
@@ -119,19 +153,23 @@ __global__ void __launch_bounds__(float8_gemm_threads, 1)
   using sx = float8_gemm_scale<GX>;
   using sw = float8_gemm_scale<GW>;
   constexpr bool blocks = sx::per_slice || sw::per_slice;
-  static_assert(!(Chained && blocks), "float8_gemm_kernel: block scales are applied per K slice (promoted only)");
+  constexpr bool mx = std::is_same_v<GX, mx_k32_scales>;
+  static_assert(mx == std::is_same_v<GW, mx_k32_scales>, "float8_gemm_kernel: MX scales on both operands or neither");
+  static_assert(!(Chained && (blocks || mx)), "float8_gemm_kernel: block scales are applied per K slice (promoted)");
   constexpr int T = float8_gemm_tile, BN = float8_gemm_tile_n;
-  constexpr int S = float8_gemm_stages;
+  constexpr int S = float8_gemm_stages<mx>;
   constexpr int x_bytes = T * T, w_bytes = BN * T;  // one K slice of X's 128 rows and of W's BN rows
+  constexpr int MXF = float8_gemm_mx_scale_floats, MXG = float8_gemm_mx_w_group;
   extern __shared__ std::uint8_t shared_raw[];
   std::uint8_t* shared = shared_raw + ((1024 - (shared_address(shared_raw) & 1023)) & 1023);
   std::uint8_t* x_slices = shared;  // S slices, each rows of 128 bytes, 1024-byte aligned
   std::uint8_t* w_slices = shared + S * x_bytes;
-  auto* full = reinterpret_cast<std::uint64_t*>(shared + S * (x_bytes + w_bytes));
+  float* mx_scales = reinterpret_cast<float*>(shared + S * (x_bytes + w_bytes));  // MX: S x MXF floats
+  auto* full = reinterpret_cast<std::uint64_t*>(shared + S * float8_gemm_stage_bytes<mx>);
   std::uint64_t* empty = full + S;
   if (threadIdx.x == 0) {
     for (int s = 0; s < S; ++s) {
-      mbarrier_init(&full[s], 1);
+      mbarrier_init(&full[s], mx ? 33 : 1);  // the copy thread (+ the 32 lanes of the MX scale warp of the stage)
       mbarrier_init(&empty[s], 2);
     }
     mbarrier_init_fence();
@@ -141,8 +179,72 @@ __global__ void __launch_bounds__(float8_gemm_threads, 1)
   const int slices = (p.k + T - 1) / T;
   const int warpgroup = threadIdx.x / 128;
   if (warpgroup == 0) {
-    // The producer: one thread. (Each role is one branch of this if / else, so that setmaxnreg takes effect.)
-    asm volatile("setmaxnreg.dec.sync.aligned.u32 24;");
+    // The producer: one thread (+ MX's scale warps). (Each role is one branch of this if / else, so that setmaxnreg
+    // takes effect.)
+    // The block's registers are what it was launched with (168 x 384 = 64 512) and setmaxnreg only moves them:
+    // 128 x producer + 256 x consumer must stay within that, or the consumers' increase waits forever.
+    if constexpr (mx) {
+      asm volatile("setmaxnreg.dec.sync.aligned.u32 72;");  // the scale warps' 8 loads in flight need 64-72
+    } else {
+      asm volatile("setmaxnreg.dec.sync.aligned.u32 24;");
+    }
+    if constexpr (mx) {
+      if (threadIdx.x >= 32) {
+        // MX's scale warps (1, 2, 3; warp w takes the rounds r with r % 3 == w - 1). Lane l's items are
+        // i = l + 32 u: X's row tm * 128 + i for u < 4, else W's row tn * 128 + i - 128; each item's 4 blocks of
+        // the slice as floats. Rows past M or N and blocks past K get 1 (their codes read as zeros). All 8 items'
+        // codes are loaded before the stage is waited for, so that the loads' latency overlaps the wait.
+        const int lane = threadIdx.x % 32, part = threadIdx.x / 32 - 1, k_blocks = (p.k + 31) / 32;
+        for (int t = blockIdx.x, round = 0; t < tiles; t += gridDim.x) {
+          int tm, tn;
+          float8_gemm_tile_of(t, tiles_m, tiles_n, tm, tn);
+          for (int kt = 0; kt < slices; ++kt, ++round) {
+            if (round % 3 != part) continue;
+            std::uint32_t words[8];
+#pragma unroll
+            for (int u = 0; u < 8; ++u) {
+              const bool is_x = u < 4;
+              const int r = (is_x ? tm * T : tn * BN) + (lane + 32 * u) % 128;
+              const bool in = r < (is_x ? p.m : p.n);
+              const std::uint8_t* codes = is_x ? p.x_e8m0 + static_cast<std::ptrdiff_t>(r) * p.x_e8m0_stride
+                                               : p.w_e8m0 + static_cast<std::ptrdiff_t>(r) * p.w_e8m0_stride;
+              const int b = 4 * kt;
+              if (p.mx_scale_words) {  // 4-byte aligned rows and k_blocks % 4 == 0: one load
+                words[u] = in ? *reinterpret_cast<const std::uint32_t*>(codes + b) : 0x7F7F7F7Fu;
+              } else {
+                words[u] = 0;
+#pragma unroll
+                for (int q = 0; q < 4; ++q) {
+                  words[u] |= std::uint32_t{in && b + q < k_blocks ? codes[b + q] : std::uint8_t{0x7F}} << (8 * q);
+                }
+              }
+            }
+            const int s = round % S;
+            mbarrier_wait(&empty[s], ((round / S) & 1) ^ 1);
+            float* xs = mx_scales + s * MXF;
+            float* ws = xs + 128 * 4;
+#pragma unroll
+            for (int u = 0; u < 8; ++u) {
+              float f[4];
+#pragma unroll
+              for (int q = 0; q < 4; ++q) {
+                f[q] =
+                    static_cast<float>(ao::float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(words[u] >> (8 * q))));
+              }
+              const int i = lane + 32 * u;
+              if (u < 4) {
+                *reinterpret_cast<float4*>(xs + 4 * i) = make_float4(f[0], f[1], f[2], f[3]);
+              } else {
+                const int c = i - 128, at = (c % 8 / 2) * MXG + 2 * (c / 8) + c % 2;
+#pragma unroll
+                for (int q = 0; q < 4; ++q) ws[q * 4 * MXG + at] = f[q];
+              }
+            }
+            mbarrier_arrive(&full[s]);
+          }
+        }
+      }
+    }
     for (int t = blockIdx.x, round = 0; threadIdx.x == 0 && t < tiles; t += gridDim.x) {
       int tm, tn;
       float8_gemm_tile_of(t, tiles_m, tiles_n, tm, tn);
@@ -155,7 +257,11 @@ __global__ void __launch_bounds__(float8_gemm_threads, 1)
       }
     }
   } else {
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 240;");
+    if constexpr (mx) {
+      asm volatile("setmaxnreg.inc.sync.aligned.u32 216;");
+    } else {
+      asm volatile("setmaxnreg.inc.sync.aligned.u32 240;");
+    }
     const int half = warpgroup - 1;  // rows 64 * half .. + 63 of the tile
     const int t128 = threadIdx.x % 128, warp = t128 / 32, lane = t128 % 32;
     const int row_in_tile = 64 * half + 16 * warp + lane / 4;  // and + 8
@@ -183,7 +289,47 @@ __global__ void __launch_bounds__(float8_gemm_threads, 1)
       auto release = [&](int kt) {
         if (t128 == 0) mbarrier_arrive(&empty[(round + kt) % S]);
       };
-      if constexpr (Chained) {
+      if constexpr (mx) {
+        // One wgmma (32 K values, one MX block) at a time into part, then acc += part * w scale * x scale.
+        // (Overlapping the adds of one block with the next block's wgmma in the same warpgroup makes ptxas
+        // serialize the wgmmas, C7514; the two consumer warpgroups overlap each other instead.)
+        float part[BN / 2];
+#pragma unroll
+        for (int i = 0; i < BN / 2; ++i) acc[i] = 0.0f;
+        for (int kt = 0; kt < slices; ++kt) {
+          const int s = (round + kt) % S;
+          mbarrier_wait(&full[s], ((round + kt) / S) & 1);
+          const std::uint8_t* xs = x_slices + s * x_bytes + half * 64 * T;
+          const std::uint8_t* ws = w_slices + s * w_bytes;
+          const float* scales = mx_scales + s * MXF;
+          const float4 fx0 = *reinterpret_cast<const float4*>(scales + 4 * row_in_tile);
+          const float4 fx1 = *reinterpret_cast<const float4*>(scales + 4 * (row_in_tile + 8));
+#pragma unroll
+          for (int kk = 0; kk < T / 32; ++kk) {
+            wgmma_fence();
+            wgmma_m64k32<BN, EX, EW>(part, smem_descriptor(xs + 32 * kk), smem_descriptor(ws + 32 * kk), false);
+            wgmma_commit();
+            const float4* fw4 = reinterpret_cast<const float4*>(scales + 128 * 4 + kk * 4 * MXG + (lane % 4) * MXG);
+            float fw[BN / 4];
+#pragma unroll
+            for (int q = 0; q < BN / 16; ++q) {
+              const float4 v = fw4[q];
+              fw[4 * q] = v.x, fw[4 * q + 1] = v.y, fw[4 * q + 2] = v.z, fw[4 * q + 3] = v.w;
+            }
+            const float f0 = kk == 0 ? fx0.x : kk == 1 ? fx0.y : kk == 2 ? fx0.z : fx0.w;
+            const float f1 = kk == 0 ? fx1.x : kk == 1 ? fx1.y : kk == 2 ? fx1.z : fx1.w;
+            wgmma_wait<0>();
+#pragma unroll
+            for (int j = 0; j < BN / 8; ++j) {  // columns 8 j + 2 (lane % 4) + e: scales fw[2 j + e]
+              acc[4 * j] = __fmaf_rn(__fmul_rn(part[4 * j], fw[2 * j]), f0, acc[4 * j]);
+              acc[4 * j + 1] = __fmaf_rn(__fmul_rn(part[4 * j + 1], fw[2 * j + 1]), f0, acc[4 * j + 1]);
+              acc[4 * j + 2] = __fmaf_rn(__fmul_rn(part[4 * j + 2], fw[2 * j]), f1, acc[4 * j + 2]);
+              acc[4 * j + 3] = __fmaf_rn(__fmul_rn(part[4 * j + 3], fw[2 * j + 1]), f1, acc[4 * j + 3]);
+            }
+          }
+          release(kt);
+        }
+      } else if constexpr (Chained) {
 #pragma unroll
         for (int i = 0; i < BN / 2; ++i) acc[i] = 0.0f;
         // One chain of wgmmas over all of K; a stage is released once the group after it has been issued.

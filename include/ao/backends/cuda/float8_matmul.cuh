@@ -12,6 +12,9 @@
 //   y     ao::strided_view<Dst, 2>, M x N, Dst = float or ao::bfloat16
 //   X[m, k], W[n, k]: the FP8 values of the codes; the scales multiply as torch._scaled_mm does: per-tensor and
 //   per-row scales once, on the finished sum; block scales on each 128-value K slice's partial sum.
+//   MXFP8: x and W both ao::mxfp8_e4m3 / ao::mxfp8_e5m2 (any mix; e8m0 scales, one per 32 K values, row-major as
+//   ao stores them): each 32-value block's partial sum times its two scales, added in fp32 (the result of
+//   dequantizing both operands exactly and multiplying, up to the order of the additions; no rebasing of scales).
 //
 // Needs a Hopper GPU and code compiled for sm_90a (`-gencode arch=compute_90a,code=sm_90a`): the kernel is
 // ao/backends/cuda/float8_gemm_kernel.cuh (TMA + wgmma). Else an ao::error says so; nothing runs.
@@ -37,6 +40,7 @@
 #include "ao/backends/cuda/runtime.cuh"
 #include "ao/formats/float8.hpp"
 #include "ao/formats/format_traits.hpp"
+#include "ao/formats/mx.hpp"
 #include "ao/ops/matmul_checks.hpp"
 #include "ao/ops/view_checks.hpp"
 #include "ao/view.hpp"
@@ -61,6 +65,14 @@ struct float8_gemm_operand<float8_scaled<E, G, Clamp, Arithmetic>> {
   static constexpr bool value = is_wgmma_fp8_v<E>;
   using element = E;
   using granularity = G;
+};
+
+// MXFP8 (e4m3 or e5m2 elements): e8m0 scales per 32 K values.
+template <class E, class Rule>
+struct float8_gemm_operand<block_scaled<E, block<32>, float8_e8m0fnu, Rule>> {
+  static constexpr bool value = is_wgmma_fp8_v<E>;
+  using element = E;
+  using granularity = mx_k32_scales;
 };
 
 template <class G>
@@ -103,10 +115,13 @@ void float8_matmul(const quantized_view<A, CA>& x_in, const quantized_view<W, CW
   static_assert(std::is_same_v<Dst, float> || std::is_same_v<Dst, ao::bfloat16>,
                 "ao::cuda::matmul: y is a mutable view of float or ao::bfloat16");
   static_assert(float8_gemm_operand<A>::value && float8_gemm_operand<W>::value,
-                "ao::cuda::matmul over FP8 activations: x and W are ao::float8_scaled with element float8_e4m3fn or "
-                "float8_e5m2 (wgmma has no fnuz types)");
+                "ao::cuda::matmul over FP8 activations: x and W are ao::float8_scaled or MXFP8 with element "
+                "float8_e4m3fn or float8_e5m2 (wgmma has no fnuz types)");
   using GX = typename float8_gemm_operand<A>::granularity;
   using GW = typename float8_gemm_operand<W>::granularity;
+  constexpr bool mx = std::is_same_v<GX, mx_k32_scales>;
+  static_assert(mx == std::is_same_v<GW, mx_k32_scales>,
+                "ao::cuda::matmul over FP8 activations: MXFP8 x takes MXFP8 W and the other way round");
   static_assert(float8_gemm_weight_granularity_v<GW>,
                 "ao::cuda::matmul over FP8 activations: W's block scales cover a multiple of 128 rows (128 x 128)");
   const const_quantized_view<A> x = x_in;
@@ -136,10 +151,21 @@ void float8_matmul(const quantized_view<A, CA>& x_in, const quantized_view<W, CW
   p.m = int(m);
   p.n = int(n);
   p.k = int(k);
-  p.x_scales = x.scales;
-  p.x_scales_stride = x.scales_stride;
-  p.w_scales = w.scales;
-  p.w_scales_stride = w.scales_stride;
+  if constexpr (mx) {
+    p.x_e8m0 = reinterpret_cast<const std::uint8_t*>(x.scales);
+    p.x_e8m0_stride = x.scales_stride;
+    p.w_e8m0 = reinterpret_cast<const std::uint8_t*>(w.scales);
+    p.w_e8m0_stride = w.scales_stride;
+    const auto aligned4 = [](const void* q, std::ptrdiff_t stride) {
+      return reinterpret_cast<std::uintptr_t>(q) % 4 == 0 && stride % 4 == 0;
+    };
+    p.mx_scale_words = aligned4(p.x_e8m0, p.x_e8m0_stride) && aligned4(p.w_e8m0, p.w_e8m0_stride) && k % 128 == 0;
+  } else {
+    p.x_scales = x.scales;
+    p.x_scales_stride = x.scales_stride;
+    p.w_scales = w.scales;
+    p.w_scales_stride = w.scales_stride;
+  }
   p.bias = bias;
   p.y = y.data();
   p.y_stride = y.stride(0);
@@ -154,15 +180,16 @@ void float8_matmul(const quantized_view<A, CA>& x_in, const quantized_view<W, CW
     const CUtensorMap w_map = tensor_map_2d((where + "W").c_str(), w.data, n, k, w.data_stride, BN, T);
     auto kernel = float8_gemm_kernel<typename float8_gemm_operand<A>::element, GX,
                                      typename float8_gemm_operand<W>::element, GW, Dst, Chained>;
-    check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(float8_gemm_shared_bytes)),
+    constexpr std::size_t shared = float8_gemm_shared_bytes<mx>;
+    check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)),
           "ao::cuda::matmul: cudaFuncSetAttribute");
     const std::size_t tiles = ((m + T - 1) / T) * ((n + BN - 1) / BN);
     if (tiles >= limit) throw ao::error(where + "too many output tiles for one grid");
     const unsigned blocks = static_cast<unsigned>(std::min<std::size_t>(tiles, static_cast<std::size_t>(sms)));
-    kernel<<<blocks, float8_gemm_threads, float8_gemm_shared_bytes, stream>>>(x_map, w_map, p);
+    kernel<<<blocks, float8_gemm_threads, shared, stream>>>(x_map, w_map, p);
   };
   constexpr bool blocks = float8_gemm_scale<GX>::per_slice || float8_gemm_scale<GW>::per_slice;
-  if constexpr (blocks) {
+  if constexpr (blocks || mx) {
     launch(std::false_type{});
   } else {
     if (accumulation == float8_accumulation::chained) {
