@@ -38,11 +38,8 @@
 
 namespace ao::cuda::detail {
 
-inline constexpr int float8_gemm_tile = 128;    // M of a tile, and the K slice (bytes)
-inline constexpr int float8_gemm_tile_n = 128;  // N of a tile
-// The shared-memory ring: 7 stages of 32 KiB (the deepest that fits: the copy engine's latency, not bandwidth,
-// limits the kernel; 6 stages were 7% slower, and 128 x 256 tiles with 4 stages 21% slower), plus alignment and
-// barriers: 230 528 bytes of the 232 448 a block may have.
+inline constexpr int float8_gemm_tile = 128;     // M of a tile, and the K slice (bytes)
+inline constexpr int float8_gemm_tile_n = 128;   // N of a tile
 inline constexpr int float8_gemm_threads = 384;  // producer + 2 consumer warpgroups
 
 // MX operands' scales: the marker granularity of an MX FP8 operand (e8m0, one scale per 32 K values of a row).
@@ -60,10 +57,11 @@ template <bool MX>
 inline constexpr int float8_gemm_stages = MX ? 6 : 7;
 template <bool MX>
 inline constexpr std::size_t float8_gemm_stage_bytes = 2 * 128 * 128 + (MX ? 4 * float8_gemm_mx_scale_floats : 0);
-// Plus alignment and barriers: 230 528 bytes (MX: 223 840) of the 232 448 a block may have.
+// Plus alignment and barriers: 230 512 bytes (MX: 223 840) of the 232 448 a block may have.
 template <bool MX>
-inline constexpr std::size_t float8_gemm_shared_bytes = 1024 + float8_gemm_stages<MX>*(float8_gemm_stage_bytes<MX> +
-                                                                                       2 * sizeof(std::uint64_t));
+inline constexpr std::size_t float8_gemm_shared_bytes = 1024 +
+                                                        std::size_t{float8_gemm_stages<MX>} *
+                                                            (float8_gemm_stage_bytes<MX> + 2 * sizeof(std::uint64_t));
 
 // How an operand's fp32 scales apply, by granularity: once at the end (per tensor, per row) or per K slice
 // (per_block<R, 128>: the slice's partial times the scale of the operand's row block).
