@@ -93,7 +93,6 @@ template <>
 struct float8_gemm_scale<mx_k32_scales> {  // applied per 32-value partial, from the stage (above)
   static constexpr bool per_slice = false;
   __device__ __forceinline__ static float end(const float*, std::ptrdiff_t, int) { return 1.0f; }
-  __device__ __forceinline__ static float slice(const float*, std::ptrdiff_t, int, int) { return 1.0f; }
 };
 
 struct float8_gemm_params {
