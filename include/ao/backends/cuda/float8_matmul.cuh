@@ -156,10 +156,7 @@ void float8_matmul(const quantized_view<A, CA>& x_in, const quantized_view<W, CW
     p.x_e8m0_stride = x.scales_stride;
     p.w_e8m0 = reinterpret_cast<const std::uint8_t*>(w.scales);
     p.w_e8m0_stride = w.scales_stride;
-    const auto aligned4 = [](const void* q, std::ptrdiff_t stride) {
-      return reinterpret_cast<std::uintptr_t>(q) % 4 == 0 && stride % 4 == 0;
-    };
-    p.mx_scale_words = aligned4(p.x_e8m0, p.x_e8m0_stride) && aligned4(p.w_e8m0, p.w_e8m0_stride) && k % 128 == 0;
+    p.mx_scale_words = aligned(p.x_e8m0, p.x_e8m0_stride, 4) && aligned(p.w_e8m0, p.w_e8m0_stride, 4) && k % 128 == 0;
   } else {
     p.x_scales = x.scales;
     p.x_scales_stride = x.scales_stride;
