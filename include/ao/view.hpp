@@ -98,9 +98,10 @@ struct quantized_view {
   constexpr std::size_t scale_cols() const noexcept { return traits::scale_cols(rows, cols); }
   constexpr std::size_t data_row_bytes() const noexcept { return traits::data_row_bytes(cols); }
 
-  // A mutable view converts to a read-only one.
+  // A mutable view converts to a read-only one. (The target type is spelled through C so that the read-only view
+  // does not declare a conversion to itself, which clang's -Wclass-conversion reports.)
   template <bool C = Const, class = std::enable_if_t<!C>>
-  constexpr operator quantized_view<F, true>() const noexcept {  // NOLINT: implicit on purpose
+  constexpr operator quantized_view<F, !C>() const noexcept {  // NOLINT: implicit on purpose
     return {data, data_stride, scales, scales_stride, zero_points, zero_points_stride, global_scale, rows, cols};
   }
 };

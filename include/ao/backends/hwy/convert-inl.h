@@ -175,7 +175,7 @@ HWY_INLINE void StoreF32(DF df, hn::Vec<DF> v, Dst* HWY_RESTRICT p) {
 }
 
 template <class DF, class Dst, std::enable_if_t<std::is_same_v<Dst, ao::float16>, int> = 0>
-HWY_INLINE void StoreF32(DF df, hn::Vec<DF> v, Dst* HWY_RESTRICT p) {
+HWY_INLINE void StoreF32([[maybe_unused]] DF df, hn::Vec<DF> v, Dst* HWY_RESTRICT p) {
   const hn::Rebind<uint16_t, DF> du16;
 #if AO_HWY_HAVE_F16C
   const hn::Rebind<::hwy::float16_t, DF> df16;
