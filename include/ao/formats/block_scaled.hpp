@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
+#include "ao/numeric/float8.hpp"
 #include "ao/numeric/float_exmy.hpp"
 
 namespace ao {
@@ -30,6 +32,11 @@ struct block_scaled {
   // in the low bits. (Other packings, such as fp6 four in three bytes, will be policies of their own.)
   static constexpr int elements_per_byte = Element::bits_per_value <= 4 ? 2 : 1;
   static_assert(block_size % elements_per_byte == 0, "4-bit elements pack two a byte: the block size must be even");
+  // The scale rules (ao/formats/scale_rule.hpp) choose a power of two and every kernel stores and reads it as an
+  // e8m0 byte, so that is the one scale type a block_scaled format can have; e4m3 block scales are ao::nvfp4's.
+  static_assert(std::is_same_v<Scale, float8_e8m0fnu>,
+                "block_scaled: the scale type must be ao::float8_e8m0fnu (power-of-two scales; for e4m3 block scales "
+                "see ao::nvfp4)");
 
   template <class NewRule>
   using with_scale_rule = block_scaled<Element, Block, Scale, NewRule>;
