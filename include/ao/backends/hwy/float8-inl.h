@@ -2,9 +2,9 @@
 // Arithmetic>, G = per_tensor, per_row or per_block<R, C>): quantize and dequantize one task, byte- and
 // bit-identical to ao::scalar::quantize / dequantize (ao/backends/scalar/float8.hpp) on every Highway target.
 //
-//   amax   max |x| over the granule as fp32 bits (NaN wins); a per_block tile is read tile by tile (R rows x C);
-//          per_row reduces row r + 1 chunk by chunk between row r's chunks of codes, so that the next row's DRAM
-//          reads overlap this row's arithmetic (streaming.hpp)
+//   amax   max |x| over the granule as fp32 bits (NaN wins); per_row reduces row r + 1 chunk by chunk between row
+//          r's chunks of codes, per_block tile k + 1 row by row between tile k's rows of codes (R rows x C each), so
+//          that the next granule's DRAM reads overlap this one's arithmetic (streaming.hpp)
 //   scale  ao::scalar::float8_scale<F, Src>(amax): the oracle's own scalar expression, once per granule
 //   code   E(clamp(x / scale, -max, max)): a true fp32 division (vdivps, not a reciprocal), then the NaN rules of
 //          the arithmetic written out (torch_cpu: a NaN x, else a NaN scale, propagates; an invalid quotient is
@@ -172,18 +172,35 @@ void Quantize(const ao::quantize_task<ao::float8_scaled<E, G, C, A>, Src>& t) {
     } else {
       static_assert(detail::Float8Tile<G>::kPerBlock, "float8_scaled: per_tensor, per_row or per_block<R, C>");
       constexpr size_t kR = static_cast<size_t>(G::rows), kC = static_cast<size_t>(G::cols);
-      for (size_t r0 = 0; r0 + kR <= t.rows; r0 += kR) {
-        float* scales = t.scales + static_cast<std::ptrdiff_t>(r0 / kR) * t.scales_stride;
-        for (size_t c0 = 0; c0 + kC <= t.cols; c0 += kC) {
-          auto m = hn::Zero(di);
-          for (size_t i = 0; i < kR; ++i) m = detail::Float8AbsMaxRun(d, src_row(r0 + i) + c0, kC, m);
-          const float amax = AbsMaxOfLanes(di, m);
-          const float scale = ao::scalar::float8_scale<F, Src>(amax);
-          scales[c0 / kC] = scale;
-          const bool finite = amax - amax == 0.0f;
-          for (size_t i = 0; i < kR; ++i) {
-            detail::Float8QuantizeRun<F>(d, src_row(r0 + i) + c0, kC, scale, finite, data_row(r0 + i) + c0);
+      // Tiles in order: strips of kR rows, each tile kC columns of a strip. A "tile row" is kC values of one row of
+      // one tile; tile row q is row q % kR of tile q / kR. Tile k + 1's amax pass runs tile row by tile row between
+      // tile k's tile rows of codes (as per_row does with rows, streaming.hpp), hinting the tile row kAhead ahead
+      // in that order (about kStreamAheadBytes of source).
+      const size_t tiles_per_strip = t.cols / kC, tiles = tiles_per_strip * (t.rows / kR);
+      if (tiles == 0) return;
+      constexpr size_t kRowBytes = kC * sizeof(Src);
+      constexpr size_t kAhead = kStreamAheadBytes / kRowBytes ? kStreamAheadBytes / kRowBytes : 1;
+      auto tile_row = [&](size_t q) {  // q < tiles * kR
+        const size_t tile = q / kR;
+        return src_row(tile / tiles_per_strip * kR + q % kR) + tile % tiles_per_strip * kC;
+      };
+      auto m = hn::Zero(di);
+      for (size_t i = 0; i < kR; ++i) m = detail::Float8AbsMaxRun(d, tile_row(i), kC, m);
+      for (size_t k = 0; k < tiles; ++k) {
+        const float amax = AbsMaxOfLanes(di, m);
+        const float scale = ao::scalar::float8_scale<F, Src>(amax);
+        const size_t r0 = k / tiles_per_strip * kR, c0 = k % tiles_per_strip * kC;
+        t.scales[static_cast<std::ptrdiff_t>(r0 / kR) * t.scales_stride + static_cast<std::ptrdiff_t>(c0 / kC)] = scale;
+        const bool finite = amax - amax == 0.0f;
+        const bool next = k + 1 < tiles;
+        m = hn::Zero(di);
+        for (size_t i = 0; i < kR; ++i) {
+          if (next) {
+            const size_t q = (k + 1) * kR + i;
+            if (q + kAhead < tiles * kR) PrefetchLines(tile_row(q + kAhead), kRowBytes);
+            m = detail::Float8AbsMaxRun(d, tile_row(q), kC, m);
           }
+          detail::Float8QuantizeRun<F>(d, src_row(r0 + i) + c0, kC, scale, finite, data_row(r0 + i) + c0);
         }
       }
     }

@@ -6,6 +6,7 @@
 //   two-pass per-row kernels      (amax or range, then codes: FP8 and affine per row) interleave row r + 1's first
 //                                 pass with row r's second, kRowChunkValues values at a time, so that the next
 //                                 row's DRAM reads run under this row's arithmetic (row r is in cache by then);
+//                                 FP8 per_block<R, C> does the same with tile k + 1's rows and tile k's;
 //                                 the first pass hints kStreamAheadBytes ahead of its reads too (a chunk's demand
 //                                 misses alone keep too few lines in flight behind the codes' arithmetic)
 // Hints are only addresses: they may lie past the end of the data (a prefetch never faults, nothing here is
