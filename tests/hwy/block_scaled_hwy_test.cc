@@ -154,6 +154,17 @@ void ConvertF32ToBf16(const float* in, ao::bfloat16* out, size_t n) { ConvertRow
 void ConvertF32ToF16(const float* in, ao::float16* out, size_t n) { ConvertRow(in, out, n); }
 void ConvertBf16ToF32(const ao::bfloat16* in, float* out, size_t n) { ConvertRow(in, out, n); }
 void ConvertF16ToF32(const ao::float16* in, float* out, size_t n) { ConvertRow(in, out, n); }
+// RoundToDtype<T> of n values (whole vectors; the tail through a zero-padded vector).
+template <class T>
+void RoundRow(const float* in, float* out, size_t n) {
+  const hn::ScalableTag<float> d;
+  const size_t lanes = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) hn::StoreU(RoundToDtype<T>(d, hn::LoadU(d, in + i)), d, out + i);
+  if (i < n) StoreNF32(d, RoundToDtype<T>(d, LoadNF32(d, in + i, n - i)), out + i, n - i);
+}
+void RoundToBf16(const float* in, float* out, size_t n) { RoundRow<ao::bfloat16>(in, out, n); }
+void RoundToF16(const float* in, float* out, size_t n) { RoundRow<ao::float16>(in, out, n); }
 
 float AbsMaxF32(const ao::rows_view<float>& v) { return AbsMax(v); }
 float AbsMaxBf16(const ao::rows_view<ao::bfloat16>& v) { return AbsMax(v); }
@@ -191,6 +202,8 @@ HWY_EXPORT(ConvertF32ToBf16);
 HWY_EXPORT(ConvertF32ToF16);
 HWY_EXPORT(ConvertBf16ToF32);
 HWY_EXPORT(ConvertF16ToF32);
+HWY_EXPORT(RoundToBf16);
+HWY_EXPORT(RoundToF16);
 HWY_EXPORT(AbsMaxF32);
 HWY_EXPORT(AbsMaxBf16);
 HWY_EXPORT(AbsMaxF16);
@@ -343,6 +356,16 @@ TEST(HwyConvert, Bf16AndF16ExactlyAsTheScalarTypes) {
                         << ao::bfloat16(x[i]).bits() << " f16 " << h[i].bits() << " vs " << ao::float16(x[i]).bits();
         }
       }
+    }
+    // RoundToDtype: the value of the round trip through the dtype, held in fp32.
+    std::vector<float> rb(x.size()), rh(x.size());
+    HWY_DYNAMIC_DISPATCH(RoundToBf16)(x.data(), rb.data(), x.size());
+    HWY_DYNAMIC_DISPATCH(RoundToF16)(x.data(), rh.data(), x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      ASSERT_EQ(ToBits(rb[i]), ToBits(ao::detail::round_to_dtype<ao::bfloat16>(x[i])))
+          << target << " x 0x" << std::hex << ToBits(x[i]);
+      ASSERT_EQ(ToBits(rh[i]), ToBits(ao::detail::round_to_dtype<ao::float16>(x[i])))
+          << target << " x 0x" << std::hex << ToBits(x[i]);
     }
     std::vector<ao::bfloat16> b(65536);
     std::vector<ao::float16> h(65536);

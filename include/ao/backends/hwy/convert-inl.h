@@ -208,7 +208,14 @@ HWY_INLINE hn::Vec<DF> RoundToDtype(DF df, hn::Vec<DF> v) {
   if constexpr (std::is_same_v<T, float>) {
     return v;
   } else if constexpr (std::is_same_v<T, ao::bfloat16>) {
-    return detail::F32FromBF16Bits(df, detail::BF16BitsFromF32(df, v));
+    // The bf16 round trip without leaving the fp32 bit positions: RNE on the low 16 bits (a finite v never rounds
+    // to a NaN; past the largest bf16 it carries into inf), then a NaN becomes sign | 0x7FC00000 as LoadF32 makes it.
+    const hn::RebindToUnsigned<DF> du;
+    const auto bits = hn::BitCast(du, v);
+    const auto lsb = hn::And(hn::ShiftRight<16>(bits), hn::Set(du, 1u));
+    const auto rounded = hn::And(hn::Add(hn::Add(bits, hn::Set(du, 0x7FFFu)), lsb), hn::Set(du, 0xFFFF0000u));
+    const auto nan = hn::Or(hn::And(bits, hn::Set(du, 0x80000000u)), hn::Set(du, 0x7FC00000u));
+    return hn::BitCast(df, hn::IfThenElse(hn::RebindMask(du, hn::IsNaN(v)), nan, rounded));
   } else {
     return detail::F32FromF16Bits(df, detail::F16BitsFromF32(df, v));
   }
