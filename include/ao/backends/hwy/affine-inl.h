@@ -98,6 +98,7 @@ HWY_NOINLINE Group<F> GroupOf(ao::scalar::affine_range range) {
 #include <hwy/highway.h>
 
 #include "ao/backends/hwy/convert-inl.h"
+#include "ao/backends/hwy/reduce-inl.h"
 #include "ao/backends/hwy/streaming.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -205,7 +206,7 @@ struct RangeAccumulator {
   // The range, with the oracle's NaN rule (any NaN: {NaN, NaN}, canonical). The sign of a zero bound is unspecified.
   HWY_INLINE ao::scalar::affine_range Reduce(D d) const {
     if (AnyNaN(d)) return {ao::detail::affine_nan(), ao::detail::affine_nan()};
-    return {hn::GetLane(hn::MinOfLanes(d, lo)), hn::GetLane(hn::MaxOfLanes(d, hi))};
+    return {LowestLane(d, lo), HighestLane(d, hi)};
   }
 };
 

@@ -9,6 +9,9 @@
 //                        block's vectors are merged with Max, then the kCount vectors are folded into one by a
 //                        transpose-style tree (Max of ConcatEven and ConcatOdd of each pair, log2(kCount) levels),
 //                        kCount - 1 folds instead of one horizontal reduction per block.
+//   LowestLane(d, v), HighestLane(d, v)
+//                        the smallest / largest lane of a float vector without NaN, infinities included (on
+//                        every target: Highway 1.0.3's EMU128 MinOfLanes / MaxOfLanes are not, see below).
 
 #if defined(AO_BACKENDS_HWY_REDUCE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef AO_BACKENDS_HWY_REDUCE_INL_H_
@@ -36,6 +39,35 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> AbsMaxBits(DF df, hn::Vec<DF> v) {
   const hn::RebindToSigned<DF> di;
   (void)df;
   return hn::And(hn::BitCast(di, v), hn::Set(di, 0x7FFFFFFF));
+}
+
+// The smallest / largest lane of a float vector with no NaN lane (callers decide NaN first), infinities included.
+// Not Highway's MinOfLanes / MaxOfLanes on EMU128: Highway 1.0.3 starts those from +-FLT_MAX (HighestValue<float>
+// is the largest finite float), so a vector of +inf came back as FLT_MAX there, and -inf as -FLT_MAX. (EMU128 is
+// the fallback target of g++ >= 12.3 and clang; older g++ falls back to HWY_SCALAR, which is not affected.)
+template <class D>
+HWY_INLINE float LowestLane(D d, hn::Vec<D> v) {
+#if HWY_TARGET == HWY_EMU128
+  HWY_ALIGN float lanes[hn::MaxLanes(D())];
+  hn::Store(v, d, lanes);
+  float m = lanes[0];
+  for (size_t i = 1; i < hn::Lanes(d); ++i) m = lanes[i] < m ? lanes[i] : m;
+  return m;
+#else
+  return hn::GetLane(hn::MinOfLanes(d, v));
+#endif
+}
+template <class D>
+HWY_INLINE float HighestLane(D d, hn::Vec<D> v) {
+#if HWY_TARGET == HWY_EMU128
+  HWY_ALIGN float lanes[hn::MaxLanes(D())];
+  hn::Store(v, d, lanes);
+  float m = lanes[0];
+  for (size_t i = 1; i < hn::Lanes(d); ++i) m = lanes[i] > m ? lanes[i] : m;
+  return m;
+#else
+  return hn::GetLane(hn::MaxOfLanes(d, v));
+#endif
 }
 
 // The largest lane of a vector of AbsMaxBits, as a float.
