@@ -130,6 +130,13 @@ std::vector<Src> MakeSource(Generator& gen, size_t rows, size_t cols, size_t str
       const float v = c < cols ? row[c] : FromBits(0x7FBADBADu);
       if constexpr (std::is_same_v<Src, float>) {
         src[r * stride + c] = v;
+      } else if (std::isnan(v) && gen.Int(0, 1)) {
+        // Any NaN of the 16-bit type, not only the canonical one Src(v) makes: raw bf16/fp16 data holds any.
+        constexpr bool kBf16 = std::is_same_v<Src, ao::bfloat16>;
+        const unsigned exponent = kBf16 ? 0x7F80u : 0x7C00u, mantissa = kBf16 ? 0x7Fu : 0x3FFu;
+        const unsigned sign = gen.Int(0, 1) ? 0x8000u : 0u;
+        const unsigned payload = 1u + static_cast<unsigned>(gen.Int(0, static_cast<int>(mantissa) - 1));
+        src[r * stride + c] = Src::from_bits(static_cast<uint16_t>(sign | exponent | payload));
       } else {
         src[r * stride + c] = Src(v);
       }

@@ -55,6 +55,15 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> Float8AbsMaxRun(DF d, const Src* x, s
   return m;
 }
 
+#if HWY_TARGET != HWY_SCALAR
+// The same for a bf16 run, on the raw 16-bit codes (Bf16AbsMaxBits, reduce-inl.h).
+template <class DF>
+HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> Float8AbsMaxRun(DF d, const ao::bfloat16* x, size_t n,
+                                                           hn::Vec<hn::RebindToSigned<DF>> m) {
+  return hn::Max(m, Bf16AbsMaxBits(d, x, n));
+}
+#endif
+
 // Codes of n values of a row sharing one scale. finite_input: the caller knows every x is finite (their amax is).
 template <class F, class DF, class Src>
 HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, bool finite_input, uint8_t* out) {

@@ -9,6 +9,9 @@
 //                        block's vectors are merged with Max, then the kCount vectors are folded into one by a
 //                        transpose-style tree (Max of ConcatEven and ConcatOdd of each pair, log2(kCount) levels),
 //                        kCount - 1 folds instead of one horizontal reduction per block.
+//   Bf16AbsMaxBits(d, x, n)
+//                        AbsMaxBits of n bf16 values on their raw 16-bit codes (twice the lanes, no widening): the
+//                        bf16 path of the three above
 //   LowestLane(d, v), HighestLane(d, v)
 //                        the smallest / largest lane of a float vector without NaN, infinities included (on
 //                        every target: Highway 1.0.3's EMU128 MinOfLanes / MaxOfLanes are not, see below).
@@ -24,6 +27,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "ao/backends/hwy/convert-inl.h"
 #include "ao/backends/task.hpp"
@@ -70,6 +75,34 @@ HWY_INLINE float HighestLane(D d, hn::Vec<D> v) {
 #endif
 }
 
+#if HWY_TARGET != HWY_SCALAR
+// AbsMaxBits of the n bf16 values at x (any n), merged into the i32 lanes of one vector, without widening each
+// value: the maximum of the raw 16-bit codes with the sign cleared (twice the lanes of LoadF32), then each lane
+// moved to the high half of an i32 lane. The bf16 bits of |x| are the high half of its fp32 bits, so the maximum is
+// AbsMaxBits(LoadF32(x)), NaN aside: LoadF32 reads every NaN as sign | 0x7FC00000, which sorts above every number
+// as any raw NaN does, so a maximum above inf is made 0x7FC00000. Lane j holds the maximum of some subset of the
+// values: reduce the lanes (or fold vectors of the same run).
+template <class DF>
+HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> Bf16AbsMaxBits(DF /*d*/, const ao::bfloat16* HWY_RESTRICT x, size_t n) {
+  const hn::RebindToSigned<DF> di;
+  const hn::Repartition<int16_t, decltype(di)> d16;
+  const size_t lanes = hn::Lanes(d16);
+  const auto magnitude = hn::Set(d16, 0x7FFF);
+  const int16_t* bits = reinterpret_cast<const int16_t*>(x);
+  auto m16 = hn::Zero(d16);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) m16 = hn::Max(m16, hn::And(hn::LoadU(d16, bits + i), magnitude));
+  if (i < n) {
+    int16_t tail[hn::MaxLanes(decltype(d16)())] = {};
+    std::memcpy(tail, bits + i, (n - i) * sizeof(int16_t));
+    m16 = hn::Max(m16, hn::And(hn::LoadU(d16, tail), magnitude));
+  }
+  const auto zero = hn::Zero(d16);
+  const auto m = hn::Max(hn::BitCast(di, hn::ZipLower(di, zero, m16)), hn::BitCast(di, hn::ZipUpper(di, zero, m16)));
+  return hn::IfThenElse(hn::Gt(m, hn::Set(di, 0x7F800000)), hn::Set(di, 0x7FC00000), m);
+}
+#endif
+
 // The largest lane of a vector of AbsMaxBits, as a float.
 template <class DI>
 HWY_INLINE float AbsMaxOfLanes(DI di, hn::Vec<DI> bits) {
@@ -87,6 +120,11 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> BlockAbsMaxes(DF d, const Src* HWY_RE
     auto m = hn::Zero(di);
     if (first < n) {
       const Src* block = x + first * kN;
+#if HWY_TARGET != HWY_SCALAR
+      if constexpr (std::is_same_v<Src, ao::bfloat16> && kN % (2 * hn::MaxLanes(DF())) == 0) {
+        return Bf16AbsMaxBits(d, block, kN);  // whole vectors of 16-bit lanes
+      }
+#endif
       for (size_t i = 0; i < kN; i += hn::Lanes(d)) m = hn::Max(m, AbsMaxBits(d, LoadF32(d, block + i)));
     }
     return m;
@@ -111,6 +149,12 @@ float AbsMax(const ao::rows_view<Src>& v) {
   auto m1 = hn::Zero(di);
   for (size_t r = 0; r < v.rows; ++r) {
     const Src* row = v.src + static_cast<std::ptrdiff_t>(r) * v.src_stride;
+#if HWY_TARGET != HWY_SCALAR
+    if constexpr (std::is_same_v<Src, ao::bfloat16>) {
+      m0 = hn::Max(m0, Bf16AbsMaxBits(d, row, v.cols));
+      continue;
+    }
+#endif
     size_t c = 0;
     for (; c + 2 * lanes <= v.cols; c += 2 * lanes) {
       m0 = hn::Max(m0, AbsMaxBits(d, LoadF32(d, row + c)));
