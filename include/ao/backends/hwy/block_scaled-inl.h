@@ -178,7 +178,7 @@ void Quantize(const ao::quantize_task<ao::block_scaled<E, B, S, R>, Src>& t) {
       if constexpr (kVectorPack) {
         if (byte != 255) {  // no NaN or inf in the block (its amax would be one), so every y is finite
           for (size_t i = 0; i < kN; i += lanes) {
-            const auto y = hn::Mul(LoadF32(d, x + i), inverse);
+            const auto y = hn::Mul(LoadF32Finite(d, x + i), inverse);
             StoreCodes<kEpb>(d, EncodeExmy<Spec, kOverflow, true>(d, y), out + i / kEpb);
           }
         } else {

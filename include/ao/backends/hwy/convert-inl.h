@@ -5,6 +5,8 @@
 //                          compute them, including their NaN: a bf16/fp16 NaN becomes the canonical fp32 NaN with its
 //                          sign (sign | 0x7FC00000; the payload is not kept, as ao's codec does not keep it).
 //   LoadNF32(d, p, n)      the first n (< Lanes(d) allowed) values; lanes n.. are 0. Reads only n values.
+//   LoadF32Finite(d, p)    LoadF32 for values the caller knows hold no NaN (their block's or row's amax is finite):
+//                          the same lanes without making NaNs canonical (bf16: a widening and a shift).
 //   StoreF32(d, v, p)      Lanes(d) fp32 lanes stored as Dst: float as is; bf16 and fp16 rounded to nearest even,
 //                          exactly as ao::bfloat16(float) / ao::float16(float): overflow to +-inf, subnormals kept,
 //                          NaN to the canonical quiet NaN with its sign (bf16 sign | 0x7FC0, fp16 sign | 0x7E00).
@@ -147,6 +149,17 @@ HWY_INLINE hn::Vec<DF> LoadF32(DF df, const Src* HWY_RESTRICT p) {
   const hn::Rebind<uint16_t, DF> du16;
   return detail::F32FromF16Bits(df, hn::PromoteTo(du, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(p))));
 #endif
+}
+
+template <class DF, class Src>
+HWY_INLINE hn::Vec<DF> LoadF32Finite(DF df, const Src* HWY_RESTRICT p) {
+  if constexpr (std::is_same_v<Src, ao::bfloat16>) {
+    const hn::RebindToUnsigned<DF> du;
+    const hn::Rebind<uint16_t, DF> du16;
+    return hn::BitCast(df, hn::ShiftLeft<16>(hn::PromoteTo(du, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(p)))));
+  } else {
+    return LoadF32(df, p);
+  }
 }
 
 // The first n values (n <= Lanes(d)); the other lanes are 0. Never reads past p + n.

@@ -94,6 +94,9 @@ HWY_INLINE void Float8QuantizeRun(DF d, const Src* x, size_t n, float scale, boo
       return EncodeExmy<typename E::spec, ao::overflow::saturate, kPlain>(d, q);
     };
     size_t i = 0;
+    if constexpr (kPlain) {  // finite x: no NaN to make canonical
+      for (; i + lanes <= n; i += lanes) StoreCodes<1>(d, code(LoadF32Finite(d, x + i)), out + i);
+    }
     for (; i + lanes <= n; i += lanes) StoreCodes<1>(d, code(LoadF32(d, x + i)), out + i);
     if (i < n) {
       uint8_t tmp[hn::MaxLanes(DF())];

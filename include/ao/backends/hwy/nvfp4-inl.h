@@ -139,7 +139,7 @@ void Quantize(const ao::quantize_task<ao::basic_nvfp4<G>, Src>& t) {
         if constexpr (kVectorPack) {
           if (amax[j] - amax[j] == 0.0f && inverse[j] - inverse[j] == 0.0f) {  // finite x and r: finite products
             for (size_t i = 0; i < kN; i += lanes) {
-              const auto y = hn::Mul(LoadF32(d, x + i), vr);
+              const auto y = hn::Mul(LoadF32Finite(d, x + i), vr);
               StoreCodes<2>(d, EncodeExmy<Spec, ao::overflow::saturate, true>(d, y), out + i / 2);
             }
           } else {
