@@ -50,14 +50,24 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> AbsMaxBits(DF df, hn::Vec<DF> v) {
 // Not Highway's MinOfLanes / MaxOfLanes on EMU128: Highway 1.0.3 starts those from +-FLT_MAX (HighestValue<float>
 // is the largest finite float), so a vector of +inf came back as FLT_MAX there, and -inf as -FLT_MAX. (EMU128 is
 // the fallback target of g++ >= 12.3 and clang; older g++ falls back to HWY_SCALAR, which is not affected.)
-template <class D>
-HWY_INLINE float LowestLane(D d, hn::Vec<D> v) {
 #if HWY_TARGET == HWY_EMU128
+namespace detail {
+// The lane of v that `first` (a strict order) puts before every other lane: a store and a loop.
+template <class D, class First>
+HWY_INLINE float FirstLane(D d, hn::Vec<D> v, First first) {
   HWY_ALIGN float lanes[hn::MaxLanes(D())];
   hn::Store(v, d, lanes);
   float m = lanes[0];
-  for (size_t i = 1; i < hn::Lanes(d); ++i) m = lanes[i] < m ? lanes[i] : m;
+  for (size_t i = 1; i < hn::Lanes(d); ++i) m = first(lanes[i], m) ? lanes[i] : m;
   return m;
+}
+}  // namespace detail
+#endif
+
+template <class D>
+HWY_INLINE float LowestLane(D d, hn::Vec<D> v) {
+#if HWY_TARGET == HWY_EMU128
+  return detail::FirstLane(d, v, [](float a, float b) { return a < b; });
 #else
   return hn::GetLane(hn::MinOfLanes(d, v));
 #endif
@@ -65,11 +75,7 @@ HWY_INLINE float LowestLane(D d, hn::Vec<D> v) {
 template <class D>
 HWY_INLINE float HighestLane(D d, hn::Vec<D> v) {
 #if HWY_TARGET == HWY_EMU128
-  HWY_ALIGN float lanes[hn::MaxLanes(D())];
-  hn::Store(v, d, lanes);
-  float m = lanes[0];
-  for (size_t i = 1; i < hn::Lanes(d); ++i) m = lanes[i] > m ? lanes[i] : m;
-  return m;
+  return detail::FirstLane(d, v, [](float a, float b) { return a > b; });
 #else
   return hn::GetLane(hn::MaxOfLanes(d, v));
 #endif
