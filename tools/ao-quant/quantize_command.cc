@@ -2,7 +2,10 @@
 // Every floating tensor of IN (F32, BF16, F16) of rank >= 2 whose name matches --include and not --exclude is
 // quantized (ao's Highway kernels, dynamic dispatch) and written in torchao's checkpoint layout, with torchao's
 // attributes for the recipe (recipe.hpp); every other tensor is copied as it is, in IN's order.
+#include <sys/mman.h>
+
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <future>
 #include <memory>
@@ -67,10 +70,17 @@ void with_tensor_types(const recipe& r, const ao::io::tensor_entry& e, Fn&& fn) 
   });
 }
 
-// Reads one byte of every page of [p, p + n): maps a file's pages into this process (the page faults are taken
-// here, on the calling thread) before a kernel reads them.
+// Maps a file's pages [p, p + n) into this process before a kernel reads them, on the calling thread: with
+// madvise(MADV_POPULATE_READ) where the kernel has it (Linux 5.14), one call for the whole range; otherwise by
+// reading one byte of every page (a page fault each: on a virtual machine whose faults trap to the hypervisor,
+// that cost 0.3 s of a 1 GiB file's 1.0 s). Hints only: a failure leaves the faults to the kernel's reads.
 void map_pages(const std::uint8_t* p, std::size_t n) {
   constexpr std::size_t page = 4096;
+#if defined(__linux__) && defined(MADV_POPULATE_READ)
+  const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{page - 1};
+  const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(p) + n;
+  if (n == 0 || madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ) == 0) return;
+#endif
   for (std::size_t i = 0; i < n; i += page) (void)*static_cast<const volatile std::uint8_t*>(p + i);  // kept: volatile
 }
 
