@@ -56,7 +56,8 @@ void row(const std::string& op, const std::string& format, double bytes, double 
   }
 }
 
-template <class F>
+// DIM1: also the swizzled-scale and column-wise (quantize_dim1) casts.
+template <class F, bool DIM1 = false>
 void bench(const ao::bfloat16* x, ao::bfloat16* y) {
   using traits = ao::format_traits<F>;
   using S = ao::scale_storage_t<F>;
@@ -90,6 +91,21 @@ void bench(const ao::bfloat16* x, ao::bfloat16* y) {
   row("quantize", name, in_bytes + out_bytes, median_ms([&] { ao::cuda::quantize<F>(src, q); }));
   row("dequantize", name, in_bytes + out_bytes,
       median_ms([&] { ao::cuda::dequantize(ao::const_quantized_view<F>(q), dst); }));
+  if constexpr (DIM1) {
+    // The swizzled scale layout (the scale buffer is big enough: 16384 x 8192 fills whole 128 x 4 tiles), and the
+    // column-wise cast into the K x M transpose (the same byte counts).
+    const auto swizzled = ao::cuda::scale_layout::swizzled;
+    row("quantize", name + ", swizzled", in_bytes + out_bytes,
+        median_ms([&] { ao::cuda::quantize<F>(src, q, nullptr, swizzled); }));
+    ao::quantized_view<F> qt = q;
+    qt.rows = kCols;
+    qt.cols = kRows;
+    qt.data_stride = static_cast<std::ptrdiff_t>(traits::data_row_bytes(kRows));
+    qt.scales_stride = static_cast<std::ptrdiff_t>(traits::scale_cols(kCols, kRows));
+    row("quantize", name + ", dim1", in_bytes + out_bytes, median_ms([&] { ao::cuda::quantize_dim1<F>(src, qt); }));
+    row("quantize", name + ", dim1 swizzled", in_bytes + out_bytes,
+        median_ms([&] { ao::cuda::quantize_dim1<F>(src, qt, nullptr, swizzled); }));
+  }
   CUDA_CHECK(cudaFree(data));
   CUDA_CHECK(cudaFree(scales));
   CUDA_CHECK(cudaFree(global));
@@ -115,12 +131,12 @@ int main(int argc, char** argv) {
   });
   row("copy", "device-to-device (read+write)", copy_bytes, copy_ms);
   g_copy_tbs = copy_bytes / (copy_ms * 1e-3) / 1e12;
-  bench<ao::mxfp8_e4m3>(x, y);
+  bench<ao::mxfp8_e4m3, true>(x, y);
   bench<ao::mxfp8_e4m3_rceil>(x, y);
   bench<ao::mxfp8_e5m2>(x, y);
   bench<ao::mxfp6_e2m3>(x, y);
-  bench<ao::mxfp4>(x, y);
-  bench<ao::nvfp4>(x, y);
+  bench<ao::mxfp4, true>(x, y);
+  bench<ao::nvfp4, true>(x, y);
   bench<ao::nvfp4_global_scale>(x, y);
   bench<ao::float8_e4m3_per_row>(x, y);
   bench<ao::float8_e4m3_per_tensor>(x, y);

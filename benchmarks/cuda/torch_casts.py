@@ -3,7 +3,8 @@ and with the same byte accounting (bf16 read once, codes and scales written once
 
 Peers: torchao's own casts when torchao is installed (to_mx for MXFP8 / MXFP4, nvfp4 quantize), compiled with
 torch.compile; else the same math written in torch ops (MX floor scale from the amax's exponent, torchao's
-to_mx algorithm, spec section 1.2; FP8 row-wise and tensor-wise as torchao's Float8Tensor computes them), eager
+to_mx algorithm, spec section 1.2, row-wise and column-wise ("dim1": blocks down the columns, the result
+transposed); FP8 row-wise and tensor-wise as torchao's Float8Tensor computes them), eager
 and under torch.compile. Times are medians of triton.testing.do_bench (L2 flushed between runs).
 Usage: python3 torch_casts.py [out.jsonl]
 """
@@ -36,7 +37,12 @@ def mxfp8_floor(x):
     e = ((amax.view(torch.int32) >> 23) & 0xFF) - 127 - 8  # floor(log2(amax)) - emax(e4m3)
     e = e.clamp(-127, 127)
     y = (b.float() * torch.exp2(-e.float())).clamp(-448.0, 448.0).to(torch.float8_e4m3fn)
-    return y.reshape(M, K), (e + 127).to(torch.uint8)
+    return y.reshape(x.shape), (e + 127).to(torch.uint8)
+
+
+def mxfp8_floor_dim1(x):
+    # The column-wise cast of MX training: blocks of 32 down each column, the result laid out as x.t() (K x M).
+    return mxfp8_floor(x.t().contiguous())
 
 
 def measure(name, fn, out_bytes, rows):
@@ -69,6 +75,7 @@ def main():
         measure(f"float8_e4m3 per row, torch {mode}", wrap(fp8_rowwise), fp8_out, rows)
         measure(f"float8_e4m3 per tensor, torch {mode}", wrap(fp8_tensorwise), M * K + 4, rows)
         measure(f"mxfp8_e4m3 floor, torch ops {mode}", wrap(mxfp8_floor), mx8_out, rows)
+        measure(f"mxfp8_e4m3 floor dim1, torch ops {mode}", wrap(mxfp8_floor_dim1), mx8_out, rows)
         if have_torchao:
             from torchao.prototype.mx_formats.mx_tensor import to_mx
             measure(f"mxfp8_e4m3 floor, torchao to_mx {mode}",

@@ -5,7 +5,9 @@
 // bf16 and fp16 sources, to fp32 / bf16 / fp16 outputs. Inputs: Gaussian rows whose magnitudes span 2^-30..2^30,
 // heavy-tailed outliers, all-zero rows, subnormals, values on rounding ties, +-Inf and NaN; shapes that are not
 // multiples of any kernel tile; padded (unaligned) row strides and odd base addresses, which take the kernels'
-// narrow-access paths. Also the host-side argument checks (each must throw ao::error and launch nothing).
+// narrow-access paths. The same for scales in the 128x4 swizzled layout (against layout::to_blocked of the
+// oracle's) and for the column-wise cast, quantize_dim1 (against the oracle on the transposed source). Also the
+// host-side argument checks (each must throw ao::error and launch nothing).
 //
 // Self-contained (no GoogleTest: the GPU machine has none). One line per check, then "N passed, N failed".
 // Exit 0 when all pass, 77 (CTest's skip code) when no CUDA device is present.
@@ -213,6 +215,162 @@ void check_format(std::uint32_t seed) {
   check_case<F, Src, float>(rm * (rm > 1 ? 2 : 301), cm * ((511 + cm) / cm), 0, 0, seed + 3, true);
 }
 
+// Swizzled scales (ao::cuda::scale_layout::swizzled): the GPU's codes equal the oracle's, its scale buffer equals
+// layout::to_blocked of the oracle's row-major scales byte for byte, padding zeros included (the device buffer
+// starts poisoned), and dequantizing from the swizzled scales gives the oracle's dequantize of the same bytes.
+template <class F, class Src, class Dst = Src>
+void check_swizzled_case(std::size_t rows, std::size_t cols, std::uint32_t seed) {
+  using traits = ao::format_traits<F>;
+  using S = ao::scale_storage_t<F>;
+  const std::string what = name_of<F>() + " " + dtype_name<Src>() + "->" + dtype_name<Dst>() + " " +
+                           std::to_string(rows) + "x" + std::to_string(cols) + " swizzled scales";
+  if (const char* filter = std::getenv("AO_TEST_FILTER"); filter != nullptr && what.find(filter) == std::string::npos) {
+    return;
+  }
+  const std::vector<float> values = make_values(rows, cols, seed, true);
+  std::vector<Src> src(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) src[i] = Src(values[i]);
+  const std::size_t row_bytes = traits::data_row_bytes(cols);
+  const std::size_t scale_rows = traits::scale_rows(rows, cols), scale_cols = traits::scale_cols(rows, cols);
+  std::vector<std::uint8_t> want_data(rows * row_bytes);
+  std::vector<S> want_scales(scale_rows * scale_cols);
+  float want_global = 0.0f;
+  ao::quantized_view<F> host_q;
+  host_q.data = want_data.data();
+  host_q.data_stride = static_cast<std::ptrdiff_t>(row_bytes);
+  host_q.scales = want_scales.data();
+  host_q.scales_stride = static_cast<std::ptrdiff_t>(scale_cols);
+  host_q.rows = rows;
+  host_q.cols = cols;
+  if constexpr (std::is_same_v<typename traits::family, ao::format_family::nvfp4>) {
+    if constexpr (F::global_scale) host_q.global_scale = &want_global;
+  }
+  ao::quantize<F>(ao::strided_view<const Src, 2>(src.data(), {rows, cols}), host_q, ao::backend::scalar{});
+  std::vector<std::uint8_t> want_blocked(ao::layout::swizzled_size(scale_rows, scale_cols));
+  ao::layout::to_blocked(reinterpret_cast<const std::uint8_t*>(want_scales.data()), scale_rows, scale_cols,
+                         want_blocked.data());
+
+  device_buffer d_src(src.size() * sizeof(Src)), d_data(want_data.size()), d_scales(want_blocked.size()),
+      d_global(sizeof(float));
+  d_src.upload(src.data(), src.size() * sizeof(Src));
+  ao::quantized_view<F> q = host_q;
+  q.data = d_data.as<std::uint8_t>();
+  q.scales = d_scales.as<S>();
+  q.scales_stride = 0;  // ignored with swizzled scales
+  q.global_scale = host_q.global_scale ? d_global.as<float>() : nullptr;
+  ao::cuda::quantize<F>(ao::strided_view<const Src, 2>(d_src.as<const Src>(), {rows, cols}), q, nullptr,
+                        ao::cuda::scale_layout::swizzled);
+  CUDA_CHECK(cudaDeviceSynchronize());
+  const std::vector<std::uint8_t> got_data = d_data.download(), got_blocked = d_scales.download();
+  std::size_t bad_data = 0, bad_scales = 0;
+  for (std::size_t i = 0; i < want_data.size(); ++i) bad_data += got_data[i] != want_data[i];
+  for (std::size_t i = 0; i < want_blocked.size(); ++i) bad_scales += got_blocked[i] != want_blocked[i];
+  report(bad_data == 0 && bad_scales == 0, "quantize   " + what,
+         std::to_string(bad_data) + " code bytes, " + std::to_string(bad_scales) + "/" +
+             std::to_string(want_blocked.size()) + " swizzled scale bytes differ");
+
+  std::vector<Dst> want_out(rows * cols);
+  ao::dequantize(ao::const_quantized_view<F>(host_q), ao::strided_view<Dst, 2>(want_out.data(), {rows, cols}),
+                 ao::backend::scalar{});
+  device_buffer d_out(want_out.size() * sizeof(Dst));
+  ao::cuda::dequantize(ao::const_quantized_view<F>(q), ao::strided_view<Dst, 2>(d_out.as<Dst>(), {rows, cols}), nullptr,
+                       ao::cuda::scale_layout::swizzled);
+  CUDA_CHECK(cudaDeviceSynchronize());
+  const std::vector<std::uint8_t> got_out = d_out.download();
+  report(std::memcmp(got_out.data(), want_out.data(), got_out.size()) == 0, "dequantize " + what,
+         "every value, from the swizzled scales");
+}
+
+// Column-wise quantize (ao::cuda::quantize_dim1) of an m x k source with row strides padded by `pad` elements and
+// buffers offset by `offset` bytes: the GPU's k x m result against the oracle's quantize of the transposed source,
+// every code byte and every scale byte (row-major, or swizzled against layout::to_blocked).
+template <class F, class Src>
+void check_dim1_case(std::size_t m, std::size_t k, std::size_t pad, std::size_t offset, std::uint32_t seed,
+                     bool specials, ao::cuda::scale_layout layout) {
+  using traits = ao::format_traits<F>;
+  using S = ao::scale_storage_t<F>;
+  const bool swizzled = layout == ao::cuda::scale_layout::swizzled;
+  const std::string what = name_of<F>() + " " + dtype_name<Src>() + " " + std::to_string(m) + "x" +
+                           std::to_string(k) + (pad ? " pad" + std::to_string(pad) : "") +
+                           (offset ? " off" + std::to_string(offset) : "") + (specials ? " specials" : "") +
+                           (swizzled ? " swizzled" : "");
+  if (const char* filter = std::getenv("AO_TEST_FILTER"); filter != nullptr && what.find(filter) == std::string::npos) {
+    return;
+  }
+  // make_values gives each of its rows its own magnitude and specials: generate the transposed matrix (k rows of
+  // m values, so each source column differs), then lay it out as the m x k source.
+  const std::vector<float> transposed = make_values(k, m, seed, specials);
+  const std::size_t src_stride = k + pad;
+  std::vector<Src> src(m * src_stride, Src(0.0f)), src_t(k * m);
+  for (std::size_t c = 0; c < k; ++c)
+    for (std::size_t r = 0; r < m; ++r) {
+      src[r * src_stride + c] = Src(transposed[c * m + r]);
+      src_t[c * m + r] = Src(transposed[c * m + r]);
+    }
+  const std::size_t row_bytes = traits::data_row_bytes(m);
+  const std::size_t scale_rows = traits::scale_rows(k, m), scale_cols = traits::scale_cols(k, m);
+  std::vector<std::uint8_t> want_data(k * row_bytes);
+  std::vector<S> want_scales(scale_rows * scale_cols);
+  float want_global = 0.0f;
+  ao::quantized_view<F> host_q;
+  host_q.data = want_data.data();
+  host_q.data_stride = static_cast<std::ptrdiff_t>(row_bytes);
+  host_q.scales = want_scales.data();
+  host_q.scales_stride = static_cast<std::ptrdiff_t>(scale_cols);
+  host_q.rows = k;
+  host_q.cols = m;
+  if constexpr (std::is_same_v<typename traits::family, ao::format_family::nvfp4>) {
+    if constexpr (F::global_scale) host_q.global_scale = &want_global;
+  }
+  ao::quantize<F>(ao::strided_view<const Src, 2>(src_t.data(), {k, m}), host_q, ao::backend::scalar{});
+  std::vector<std::uint8_t> want_scale_bytes(scale_rows * scale_cols);
+  std::memcpy(want_scale_bytes.data(), want_scales.data(), want_scale_bytes.size());
+  if (swizzled) {
+    std::vector<std::uint8_t> blocked(ao::layout::swizzled_size(scale_rows, scale_cols));
+    ao::layout::to_blocked(want_scale_bytes.data(), scale_rows, scale_cols, blocked.data());
+    want_scale_bytes = blocked;
+  }
+
+  const std::size_t data_stride = row_bytes + pad;
+  device_buffer d_src(src.size() * sizeof(Src), offset * sizeof(Src)), d_data(k * data_stride, offset),
+      d_scales(want_scale_bytes.size(), offset), d_global(sizeof(float));
+  d_src.upload(src.data(), src.size() * sizeof(Src));
+  ao::quantized_view<F> q = host_q;
+  q.data = d_data.as<std::uint8_t>();
+  q.data_stride = static_cast<std::ptrdiff_t>(data_stride);
+  q.scales = d_scales.as<S>();
+  q.global_scale = host_q.global_scale ? d_global.as<float>() : nullptr;
+  ao::cuda::quantize_dim1<F>(ao::strided_view<const Src, 2>(d_src.as<const Src>(), {m, k},
+                                                            {static_cast<std::ptrdiff_t>(src_stride), 1}),
+                             q, nullptr, layout);
+  CUDA_CHECK(cudaDeviceSynchronize());
+  const std::vector<std::uint8_t> got_data = d_data.download(), got_scales = d_scales.download();
+  std::size_t bad_data = 0, bad_scales = 0, first_bad = SIZE_MAX;
+  for (std::size_t r = 0; r < k; ++r)
+    for (std::size_t c = 0; c < row_bytes; ++c)
+      if (got_data[r * data_stride + c] != want_data[r * row_bytes + c] && bad_data++ == 0) first_bad = r * row_bytes + c;
+  for (std::size_t i = 0; i < want_scale_bytes.size(); ++i) bad_scales += got_scales[i] != want_scale_bytes[i];
+  bool global_ok = true;
+  if (host_q.global_scale) {
+    const auto g = d_global.download();
+    global_ok = std::memcmp(g.data(), &want_global, sizeof(float)) == 0;
+  }
+  report(bad_data == 0 && bad_scales == 0 && global_ok, "dim1       " + what,
+         std::to_string(bad_data) + "/" + std::to_string(k * row_bytes) + " code bytes differ" +
+             (bad_data ? " (first at " + std::to_string(first_bad) + ")" : "") + ", " + std::to_string(bad_scales) +
+             " scale bytes" + (global_ok ? "" : ", global scale differs"));
+}
+
+template <class F, class Src>
+void check_dim1(std::uint32_t seed) {
+  constexpr std::size_t b = F::block_size;
+  check_dim1_case<F, Src>(b, 8, 0, 0, seed, false, ao::cuda::scale_layout::row_major);
+  check_dim1_case<F, Src>(b * 5, 77, 0, 0, seed + 1, true, ao::cuda::scale_layout::row_major);
+  check_dim1_case<F, Src>(b * 3, 300, 3, 1, seed + 2, true, ao::cuda::scale_layout::row_major);
+  check_dim1_case<F, Src>(b * 9, 136, 0, 0, seed + 3, true, ao::cuda::scale_layout::swizzled);
+  check_dim1_case<F, Src>(b * 40, 1000, 0, 0, seed + 4, true, ao::cuda::scale_layout::row_major);
+}
+
 // The vector access helpers alone: N bytes through load_bytes into a local array, then store_bytes out, wide and
 // narrow; every byte must arrive, and none beyond.
 template <std::size_t N>
@@ -300,6 +458,29 @@ void check_errors() {
     ao::cuda::dequantize(ao::const_quantized_view<ao::mxfp8_e4m3>(q),
                          ao::strided_view<float, 2>(reinterpret_cast<float*>(scales.p), {2, 96}));
   });
+  expect_error("swizzled scales for an FP8 format", [&] {
+    ao::quantized_view<ao::float8_e4m3_per_row> q;
+    q.data = data.p;
+    q.data_stride = 96;
+    q.scales = reinterpret_cast<float*>(scales.p);
+    q.scales_stride = 1;
+    q.rows = 32;
+    q.cols = 96;
+    ao::cuda::quantize<ao::float8_e4m3_per_row>(ao::strided_view<const ao::bfloat16, 2>(src.p, {32, 96}), q, nullptr,
+                                                ao::cuda::scale_layout::swizzled);
+  });
+  expect_error("dim1: a source whose rows are not a multiple of the block", [&] {
+    ao::cuda::quantize_dim1<ao::mxfp8_e4m3>(ao::strided_view<const ao::bfloat16, 2>(src.p, {90, 64}), view(64, 90));
+  });
+  expect_error("dim1: dst not the transpose of src", [&] {
+    ao::cuda::quantize_dim1<ao::mxfp8_e4m3>(ao::strided_view<const ao::bfloat16, 2>(src.p, {64, 96}), view(64, 96));
+  });
+  expect_error("dim1: src overlapping the swizzled scales", [&] {
+    auto q = view(32, 64);  // 32 x 2 scales: 64 bytes row-major, 512 swizzled, so only the swizzled ones overlap
+    q.scales = reinterpret_cast<ao::float8_e8m0fnu*>(src.p) + 1600;
+    ao::cuda::quantize_dim1<ao::mxfp8_e4m3>(ao::strided_view<const ao::bfloat16, 2>(src.p + 1000, {64, 32}), q,
+                                            nullptr, ao::cuda::scale_layout::swizzled);
+  });
   expect_error("a 3-D view whose leading dims do not collapse", [&] {
     ao::cuda::quantize<ao::mxfp8_e4m3>(
         ao::strided_view<const ao::bfloat16, 3>(src.p, {2, 16, 96}, {96 * 40, 96, 1}), view(32, 96));
@@ -362,6 +543,23 @@ int main() {
   check_format<float8_e4m3fnuz_per_row, bf16>(36);
   check_format<float8_e4m3_per_row::with_arithmetic<float8_arithmetic::torch_cuda>, bf16>(37);
   check_format<float8_e4m3_per_row::with_amax_clamp<amax_clamp::min_1e_12>, float>(38);
+  // Swizzled scales: whole 128 x 4 tiles, and padded rows and columns.
+  check_swizzled_case<mxfp8_e4m3, bf16>(256, 512, 39);
+  check_swizzled_case<mxfp4, bf16>(130, 96, 40);
+  check_swizzled_case<mxfp6_e3m2_rceil, float, bf16>(77, 32 * 9, 41);
+  check_swizzled_case<nvfp4, bf16>(129, 16 * 5, 42);
+  check_swizzled_case<nvfp4_global_scale, f16, float>(300, 16 * 12, 43);
+  // Column-wise (dim1).
+  check_dim1<mxfp8_e4m3, bf16>(44);
+  check_dim1<mxfp8_e5m2_rceil, bf16>(49);
+  check_dim1<mxfp6_e2m3, float>(54);
+  check_dim1<mxfp4, bf16>(59);
+  check_dim1<mxfp4_even, f16>(64);
+  check_dim1<nvfp4, bf16>(69);
+  check_dim1<nvfp4_global_scale, bf16>(74);
+  check_dim1<mxfp8_e4m3::with_block_size<64>, bf16>(79);
+  check_dim1<mxfp8_e4m3::with_block_size<1>, float>(84);
+  check_dim1<mxfp4::with_block_size<48>, bf16>(89);
   check_errors();
   std::printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed == 0 ? 0 : 1;

@@ -10,6 +10,10 @@
 // straddles warps, and every lane of a warp takes part in every shuffle.
 //
 // Dequantize. One thread per V values (V = 8 when the block allows), codes loaded and outputs stored as vectors.
+//
+// Scales: row-major (scale (r, b) at scales[r * scales_stride + b]) or, with SwizzledScales, torchao's 128x4
+// blocked layout of the rows x cols/block_size scale matrix (ao/layout/scale_swizzle.hpp; scales_stride unused),
+// one byte per scale.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +23,7 @@
 #include "ao/backends/cuda/hip.cuh"
 #include "ao/backends/cuda/vector_io.cuh"
 #include "ao/config.hpp"
+#include "ao/layout/scale_swizzle.hpp"
 #include "ao/numeric/detail/bits.hpp"
 
 namespace ao::cuda::detail {
@@ -44,10 +49,21 @@ AO_DEVICE AO_FORCEINLINE std::uint32_t abs_bits(float x) {
   return ao::detail::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu;
 }
 
+// Where scale (r, b) of a matrix with scale_cols scales a row lives, in elements from the scales' base.
+template <bool SwizzledScales>
+AO_DEVICE AO_FORCEINLINE std::size_t scale_index(std::size_t r, std::size_t b, std::ptrdiff_t scales_stride,
+                                                 std::size_t scale_cols) {
+  if constexpr (SwizzledScales) {
+    return layout::swizzled_offset(r, b, scale_cols);
+  } else {
+    return static_cast<std::size_t>(static_cast<std::ptrdiff_t>(r) * scales_stride) + b;
+  }
+}
+
 // Both kernels run on a 2-D grid: blockIdx.y (striding by gridDim.y) walks rows, x walks the row's runs of V
 // values (striding by gridDim.x * blockDim.x), so no thread divides by the row length. blockDim.x is a multiple of
 // 32, and per_row is a multiple of T, so a warp's groups of T lanes are all valid or all invalid together.
-template <class F, class Src>
+template <class F, class Src, bool SwizzledScales = false>
 __global__ void __launch_bounds__(256)
     quantize_blocks_kernel(const Src* AO_RESTRICT src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t cols,
                            std::uint8_t* AO_RESTRICT data, std::ptrdiff_t data_stride,
@@ -57,11 +73,11 @@ __global__ void __launch_bounds__(256)
   using S = typename codec_type::scale_storage;
   constexpr int T = block_split<F>::lanes, V = block_split<F>::values, E = codec_type::elements_per_byte;
   const unsigned per_row = static_cast<unsigned>(cols / V);
+  const std::size_t scale_cols = cols / codec_type::block_size;
   const unsigned lane = threadIdx.x % 32u;
   for (std::size_t r = blockIdx.y; r < rows; r += gridDim.y) {
     const Src* src_row = src + static_cast<std::ptrdiff_t>(r) * src_stride;
     std::uint8_t* data_row = data + static_cast<std::ptrdiff_t>(r) * data_stride;
-    S* scale_row = scales + static_cast<std::ptrdiff_t>(r) * scales_stride;
     for (unsigned first = blockIdx.x * blockDim.x; first < per_row; first += gridDim.x * blockDim.x) {
       const unsigned v = first + threadIdx.x;
       const bool valid = v < per_row;
@@ -90,12 +106,15 @@ __global__ void __launch_bounds__(256)
         }
       }
       store_bytes<V / E>(data_row + static_cast<std::size_t>(v) * (V / E), packed, wide_data);
-      if (lane % T == 0) scale_row[static_cast<std::size_t>(v) * V / codec_type::block_size] = codec.stored_scale(b);
+      if (lane % T == 0) {
+        const std::size_t block = static_cast<std::size_t>(v) * V / codec_type::block_size;
+        scales[scale_index<SwizzledScales>(r, block, scales_stride, scale_cols)] = codec.stored_scale(b);
+      }
     }
   }
 }
 
-template <class F, class Out>
+template <class F, class Out, bool SwizzledScales = false>
 __global__ void __launch_bounds__(256)
     dequantize_blocks_kernel(const std::uint8_t* AO_RESTRICT data, std::ptrdiff_t data_stride,
                              const std::uint8_t* AO_RESTRICT scales, std::ptrdiff_t scales_stride, std::size_t rows,
@@ -103,14 +122,16 @@ __global__ void __launch_bounds__(256)
                              bool wide_data, bool wide_dst) {
   constexpr int V = dequantize_vector<F>(), E = F::elements_per_byte;
   const unsigned per_row = static_cast<unsigned>(cols / V);
+  const std::size_t scale_cols = cols / F::block_size;
   for (std::size_t r = blockIdx.y; r < rows; r += gridDim.y) {
     const std::uint8_t* data_row = data + static_cast<std::ptrdiff_t>(r) * data_stride;
-    const std::uint8_t* scale_row = scales + static_cast<std::ptrdiff_t>(r) * scales_stride;
     Out* dst_row = dst + static_cast<std::ptrdiff_t>(r) * dst_stride;
     for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < per_row; v += gridDim.x * blockDim.x) {
       std::uint8_t packed[V / E];
       load_bytes<V / E>(packed, data_row + static_cast<std::size_t>(v) * (V / E), wide_data);
-      const float m = codec.template multiplier<Out>(scale_row[static_cast<std::size_t>(v) * V / F::block_size]);
+      const std::size_t block = static_cast<std::size_t>(v) * V / F::block_size;
+      const float m =
+          codec.template multiplier<Out>(scales[scale_index<SwizzledScales>(r, block, scales_stride, scale_cols)]);
       float y[V];
       AO_UNROLL
       for (int j = 0; j < V; ++j) {

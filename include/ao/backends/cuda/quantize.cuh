@@ -1,6 +1,7 @@
 // ao/backends/cuda/quantize.cuh: ao::cuda::quantize<F> and ao::cuda::dequantize, the GPU twins of ao::quantize /
 // ao::dequantize (ao/ops/quantize.hpp) for the formats whose kernels exist on the GPU so far: every block-scaled
-// format (MX: any element, block size and scale rule), NVFP4 single and two level, and FP8 with a float scale
+// format with torchao's element packing (MX: any element, block size and scale rule; fp6 four in three bytes,
+// ao::element_packing::fp6_4in3, is a compile error), NVFP4 single and two level, and FP8 with a float scale
 // (per tensor, per row, per R x C block; every element type and arithmetic).
 //
 //   ao::cuda::quantize<F>(src, dst, stream)    src: ao::strided_view<const Src, Rank> of device memory, Src =
@@ -9,15 +10,27 @@
 //   ao::cuda::dequantize(q, dst, stream)       q: a (const) ao::quantized_view<F> of device memory; dst: an
 //                                              ao::strided_view<Dst, Rank> of device memory, Dst = float,
 //                                              ao::bfloat16 or ao::float16
+//   ao::cuda::quantize_dim1<F>(src, dst, stream)   column-wise ("dim1", MX training's cast for the backward
+//                                              GEMMs): src an M x K ao::strided_view<const Src, 2>, dst an
+//                                              ao::quantized_view<F> of K x M, the quantized TRANSPOSE of src
+//                                              (blocks run down src's columns); the bytes are those of
+//                                              ao::quantize<F> of src transposed. MX and NVFP4 formats.
 //
 // Bytes: identical to the scalar oracle's (ao::quantize<F>(..., ao::backend::scalar{})) for every input, NaN and
 // Inf included: the kernels call the oracle's per-block and per-value functions (block_codec.cuh, the FP8 oracle).
 // tests/cuda/quantize_device_test.cu checks it on the GPU.
 //
-// Layout: as on the CPU (data rows data_stride bytes apart, row-major scales). The leading dims of src / dst must
-// collapse to one row stride (a row-major tensor, or any 2-D view with a row stride); the last dim contiguous.
-// Scales are row-major (the 128x4 swizzled layout is not produced on the GPU yet). NVFP4 two level computes its
-// global scale on the GPU into *dst.global_scale (device memory); per-tensor FP8 its scale into dst.scales[0].
+// Each takes a last, optional ao::cuda::scale_layout (MX and NVFP4 only):
+//   scale_layout::row_major   (default) scales[r * scales_stride + b], as everywhere in ao
+//   scale_layout::swizzled    torchao's 128x4 blocked layout (to_blocked; ao/layout/scale_swizzle.hpp), what
+//                             cuBLAS / CUTLASS block-scaled GEMMs read: dst.scales holds
+//                             layout::swizzled_size(scale_rows, scale_cols) bytes, the padding written as zeros;
+//                             scales_stride is ignored
+//
+// Layout: as on the CPU (data rows data_stride bytes apart). The leading dims of src / dst must collapse to one
+// row stride (a row-major tensor, or any 2-D view with a row stride); the last dim contiguous. NVFP4 two level
+// computes its global scale on the GPU into *dst.global_scale (device memory); per-tensor FP8 its scale into
+// dst.scales[0].
 //
 // Host-side checks before anything is launched (ao::error naming the argument and the rule): the format accepts
 // the shape, strides (no negative stride, last dim contiguous), the quantized view's strides and pointers,
@@ -30,20 +43,70 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "ao/backends/cuda/abs_max.cuh"
 #include "ao/backends/cuda/block_kernels.cuh"
+#include "ao/backends/cuda/dim1_kernels.cuh"
 #include "ao/backends/cuda/float8_kernels.cuh"
 #include "ao/backends/cuda/runtime.cuh"
 #include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/formats/format_traits.hpp"
+#include "ao/layout/scale_swizzle.hpp"
 #include "ao/ops/view_checks.hpp"
 #include "ao/view.hpp"
 
 namespace ao::cuda {
+
+// How the scales of an MX or NVFP4 result are laid out (see above).
+enum class scale_layout { row_major, swizzled };
+
 namespace detail {
 
 constexpr unsigned threads_per_block = 256;
+
+// Formats with one scale byte per block (MX, NVFP4): those whose scales can be swizzled.
+template <class F>
+constexpr bool has_byte_scales() {
+  using family = typename format_traits<F>::family;
+  return std::is_same_v<family, format_family::block_scaled> || std::is_same_v<family, format_family::nvfp4>;
+}
+
+// Checks a quantized view for `layout` (ao::error naming op) and returns the byte ranges of its buffers. With
+// swizzled scales the scales span the blocked layout's bytes, and their stride is not looked at.
+template <class F, bool Const>
+std::vector<std::pair<const char*, ao::detail::byte_range>> checked_ranges(const char* op,
+                                                                          quantized_view<F, Const> q,
+                                                                          scale_layout layout) {
+  const bool swizzled = layout == scale_layout::swizzled;
+  if (swizzled) {
+    if constexpr (!has_byte_scales<F>()) {
+      throw ao::error(std::string(op) + "<" + ao::detail::format_name<F>() +
+                      ">: swizzled scales exist for MX and NVFP4 formats only");
+    }
+    q.scales_stride = static_cast<std::ptrdiff_t>(q.scale_cols());
+  }
+  ao::detail::check_quantized_view(op, q);
+  auto ranges = ao::detail::ranges_of(q);
+  if (swizzled) {
+    for (auto& r : ranges) {
+      if (std::string(r.first) == "scales") {
+        r.second = ao::detail::range_of_matrix(reinterpret_cast<const std::uint8_t*>(q.scales), 1, 0,
+                                               layout::swizzled_size(q.scale_rows(), q.scale_cols()));
+      }
+    }
+  }
+  return ranges;
+}
+
+// Zeroes the padding of a swizzled scale layout (when the scale matrix does not fill whole 128 x 4 tiles, the
+// whole buffer: the kernels then write every scale over it).
+inline void clear_swizzle_padding(void* scales, std::size_t scale_rows, std::size_t scale_cols, cudaStream_t stream) {
+  if (scale_rows % layout::swizzle_tile_rows == 0 && scale_cols % layout::swizzle_tile_cols == 0) return;
+  check(cudaMemsetAsync(scales, 0, layout::swizzled_size(scale_rows, scale_cols), stream),
+        "ao::cuda::quantize: cudaMemsetAsync (swizzle padding)");
+}
 
 template <class F>
 constexpr bool has_cuda_kernels() {
@@ -99,11 +162,11 @@ __global__ void nvfp4_global_scale_kernel(float* slot) {
   *slot = scalar::nvfp4_global_scale(ao::detail::bit_cast<float>(amax));
 }
 
+// The codec of a block-scaled quantize of the rows of b; for two-level NVFP4, first the global scale (an amax
+// pass over b) into *dst.global_scale.
 template <class F, class Src>
-void quantize_blocks(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
-                     cudaStream_t stream) {
-  using split = block_split<F>;
-  constexpr int V = split::values, E = block_codec<F>::elements_per_byte;
+block_codec<F> prepare_codec(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
+                             cudaStream_t stream) {
   block_codec<F> codec;
   if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::nvfp4>) {
     if constexpr (F::global_scale) {
@@ -113,14 +176,56 @@ void quantize_blocks(const ao::detail::band<const Src>& b, std::size_t cols, con
       codec.global_scale = dst.global_scale;
     }
   }
+  return codec;
+}
+
+template <class F, class Src>
+void quantize_blocks(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
+                     cudaStream_t stream, scale_layout layout = scale_layout::row_major) {
+  using split = block_split<F>;
+  constexpr int V = split::values, E = block_codec<F>::elements_per_byte;
+  const block_codec<F> codec = prepare_codec<F, Src>(b, cols, dst, stream);
   const bool wide_src = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<V * sizeof(Src)>());
   const bool wide_data = aligned(dst.data, dst.data_stride, access_width<V / E>());
   const launch_shape l = row_grid(b.rows, cols / V);
-  quantize_blocks_kernel<F, Src>
-      <<<l.grid, l.block, 0, stream>>>(b.base, b.stride, b.rows, cols, dst.data, dst.data_stride,
-                                       reinterpret_cast<typename block_codec<F>::scale_storage*>(dst.scales),
-                                       dst.scales_stride, codec, wide_src, wide_data);
+  auto* scales = reinterpret_cast<typename block_codec<F>::scale_storage*>(dst.scales);
+  if constexpr (has_byte_scales<F>()) {
+    if (layout == scale_layout::swizzled) {
+      clear_swizzle_padding(dst.scales, dst.scale_rows(), dst.scale_cols(), stream);
+      quantize_blocks_kernel<F, Src, true><<<l.grid, l.block, 0, stream>>>(
+          b.base, b.stride, b.rows, cols, dst.data, dst.data_stride, scales, 0, codec, wide_src, wide_data);
+      check_launch("ao::cuda quantize_blocks_kernel (swizzled scales)");
+      return;
+    }
+  }
+  quantize_blocks_kernel<F, Src><<<l.grid, l.block, 0, stream>>>(b.base, b.stride, b.rows, cols, dst.data,
+                                                                 dst.data_stride, scales, dst.scales_stride, codec,
+                                                                 wide_src, wide_data);
   check_launch("ao::cuda quantize_blocks_kernel");
+}
+
+template <class F, class Src>
+void quantize_dim1(const ao::detail::band<const Src>& b, std::size_t k, const quantized_view<F>& dst,
+                   cudaStream_t stream, scale_layout layout) {
+  using tile = dim1_tile<F>;
+  constexpr int V = block_split<F>::values, E = block_codec<F>::elements_per_byte;
+  const block_codec<F> codec = prepare_codec<F, Src>(b, k, dst, stream);
+  const bool wide_src = k % 8 == 0 && aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), 8 * sizeof(Src));
+  const bool wide_data = aligned(dst.data, dst.data_stride, access_width<V / E>());
+  const std::size_t col_tiles = (k + tile::cols - 1) / tile::cols, row_runs = b.rows / tile::rows;
+  if (col_tiles > 0x7FFFFFFFu) throw ao::error("ao::cuda::quantize_dim1: the source has too many columns");
+  const dim3 grid(static_cast<unsigned>(col_tiles), static_cast<unsigned>(row_runs < 65535 ? row_runs : 65535));
+  auto* scales = reinterpret_cast<std::uint8_t*>(dst.scales);
+  if (layout == scale_layout::swizzled) {
+    clear_swizzle_padding(dst.scales, dst.scale_rows(), dst.scale_cols(), stream);
+    quantize_dim1_kernel<F, Src, true><<<grid, tile::threads, 0, stream>>>(
+        b.base, b.stride, b.rows, k, dst.data, dst.data_stride, scales, 0, codec, wide_src, wide_data);
+  } else {
+    quantize_dim1_kernel<F, Src, false><<<grid, tile::threads, 0, stream>>>(
+        b.base, b.stride, b.rows, k, dst.data, dst.data_stride, scales, dst.scales_stride, codec, wide_src,
+        wide_data);
+  }
+  check_launch("ao::cuda quantize_dim1_kernel");
 }
 
 template <class F, class Src>
@@ -166,11 +271,13 @@ void quantize_float8(const ao::detail::band<const Src>& b, std::size_t cols, con
 }  // namespace detail
 
 template <class F, class Src, int Rank>
-void quantize(strided_view<const Src, Rank> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr) {
+void quantize(strided_view<const Src, Rank> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr,
+              scale_layout layout = scale_layout::row_major) {
   static_assert(ao::detail::is_torch_float_v<Src>,
                 "ao::cuda::quantize: the source is float, ao::bfloat16 or ao::float16");
   static_assert(detail::has_cuda_kernels<F>(),
-                "ao::cuda::quantize: GPU kernels exist for block-scaled (MX), NVFP4 and FP8 formats so far");
+                "ao::cuda::quantize: GPU kernels exist for block-scaled (MX) formats with torchao's element packing "
+                "(not ao::element_packing::fp6_4in3), NVFP4 and FP8 formats so far");
   const char* op = "ao::cuda::quantize";
   const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";
   ao::detail::check_strides(op, "src", src);
@@ -179,9 +286,8 @@ void quantize(strided_view<const Src, Rank> src, const quantized_view<F>& dst, c
     throw ao::error(where + "src is " + std::to_string(rows) + " x " + std::to_string(cols) +
                     " (rows x last dim) but dst is " + std::to_string(dst.rows) + " x " + std::to_string(dst.cols));
   }
-  ao::detail::check_quantized_view(op, dst);
+  auto buffers = detail::checked_ranges(op, dst, layout);
   if (rows == 0 || cols == 0) return;
-  auto buffers = ao::detail::ranges_of(dst);
   ao::detail::check_disjoint(op, buffers);
   buffers.push_back({"src", ao::detail::range_of_view(src)});
   ao::detail::check_disjoint(op, buffers);
@@ -189,33 +295,64 @@ void quantize(strided_view<const Src, Rank> src, const quantized_view<F>& dst, c
   if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::float8>) {
     detail::quantize_float8<F, Src>(b, cols, dst, stream);
   } else {
-    detail::quantize_blocks<F, Src>(b, cols, dst, stream);
+    detail::quantize_blocks<F, Src>(b, cols, dst, stream, layout);
   }
 }
 
 template <class F, class Src, int Rank>
-void quantize(strided_view<Src, Rank> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr) {
-  quantize<F>(strided_view<const Src, Rank>(src), dst, stream);
+void quantize(strided_view<Src, Rank> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr,
+              scale_layout layout = scale_layout::row_major) {
+  quantize<F>(strided_view<const Src, Rank>(src), dst, stream, layout);
+}
+
+template <class F, class Src>
+void quantize_dim1(strided_view<const Src, 2> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr,
+                   scale_layout layout = scale_layout::row_major) {
+  static_assert(ao::detail::is_torch_float_v<Src>,
+                "ao::cuda::quantize_dim1: the source is float, ao::bfloat16 or ao::float16");
+  static_assert(detail::has_byte_scales<F>(), "ao::cuda::quantize_dim1: a column-wise kernel exists for MX and NVFP4");
+  const char* op = "ao::cuda::quantize_dim1";
+  const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";
+  ao::detail::check_strides(op, "src", src);
+  const std::size_t m = src.extent(0), k = src.extent(1);
+  if (dst.rows != k || dst.cols != m) {
+    throw ao::error(where + "src is " + std::to_string(m) + " x " + std::to_string(k) + " so dst (its transpose) " +
+                    "must be " + std::to_string(k) + " x " + std::to_string(m) + ", not " + std::to_string(dst.rows) +
+                    " x " + std::to_string(dst.cols));
+  }
+  auto buffers = detail::checked_ranges(op, dst, layout);
+  if (m == 0 || k == 0) return;
+  ao::detail::check_disjoint(op, buffers);
+  buffers.push_back({"src", ao::detail::range_of_view(src)});
+  ao::detail::check_disjoint(op, buffers);
+  detail::quantize_dim1<F, Src>(detail::single_band(op, "src", src), k, dst, stream, layout);
+}
+
+template <class F, class Src>
+void quantize_dim1(strided_view<Src, 2> src, const quantized_view<F>& dst, cudaStream_t stream = nullptr,
+                   scale_layout layout = scale_layout::row_major) {
+  quantize_dim1<F>(strided_view<const Src, 2>(src), dst, stream, layout);
 }
 
 template <class F, bool Const, class Dst, int Rank>
-void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Rank> dst, cudaStream_t stream = nullptr) {
+void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Rank> dst, cudaStream_t stream = nullptr,
+                scale_layout layout = scale_layout::row_major) {
   static_assert(ao::detail::is_torch_float_v<Dst>,
                 "ao::cuda::dequantize: the output is float, ao::bfloat16 or ao::float16");
   static_assert(detail::has_cuda_kernels<F>(),
-                "ao::cuda::dequantize: GPU kernels exist for block-scaled (MX), NVFP4 and FP8 formats so far");
+                "ao::cuda::dequantize: GPU kernels exist for block-scaled (MX) formats with torchao's element packing "
+                "(not ao::element_packing::fp6_4in3), NVFP4 and FP8 formats so far");
   const const_quantized_view<F> q = quantized;
   const char* op = "ao::cuda::dequantize";
   const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";
   ao::detail::check_strides(op, "dst", dst);
-  ao::detail::check_quantized_view(op, q);
+  auto buffers = detail::checked_ranges(op, q, layout);
   const std::size_t rows = dst.rows(), cols = dst.cols();
   if (rows != q.rows || cols != q.cols) {
     throw ao::error(where + "the quantized tensor is " + std::to_string(q.rows) + " x " + std::to_string(q.cols) +
                     " but dst is " + std::to_string(rows) + " x " + std::to_string(cols));
   }
   if (rows == 0 || cols == 0) return;
-  auto buffers = ao::detail::ranges_of(q);
   buffers.push_back({"dst", ao::detail::range_of_view(dst)});
   ao::detail::check_disjoint(op, buffers);
   const ao::detail::band<Dst> b = detail::single_band(op, "dst", dst);
@@ -243,9 +380,14 @@ void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Ran
     const bool wide_data = aligned(q.data, q.data_stride, access_width<V / E>());
     const bool wide_dst = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Dst)), access_width<V * sizeof(Dst)>());
     const launch_shape l = row_grid(rows, cols / V);
-    dequantize_blocks_kernel<F, Dst>
-        <<<l.grid, l.block, 0, stream>>>(q.data, q.data_stride, reinterpret_cast<const std::uint8_t*>(q.scales),
-                                         q.scales_stride, rows, cols, b.base, b.stride, codec, wide_data, wide_dst);
+    const auto* scales = reinterpret_cast<const std::uint8_t*>(q.scales);
+    if (layout == scale_layout::swizzled) {
+      dequantize_blocks_kernel<F, Dst, true><<<l.grid, l.block, 0, stream>>>(
+          q.data, q.data_stride, scales, 0, rows, cols, b.base, b.stride, codec, wide_data, wide_dst);
+    } else {
+      dequantize_blocks_kernel<F, Dst><<<l.grid, l.block, 0, stream>>>(
+          q.data, q.data_stride, scales, q.scales_stride, rows, cols, b.base, b.stride, codec, wide_data, wide_dst);
+    }
     check_launch("ao::cuda dequantize_blocks_kernel");
   }
 }
