@@ -4,7 +4,8 @@
 //
 // Inputs: strided bands (rows 0, 1, 3, 17; every legal cols up to a few hundred; odd strides) filled group by group
 // with random normals over random binades, exact .5 ties after a power-of-two scale (reaching qmin - 1 and
-// qmax + 1), all-equal, all-zero, fp32-subnormal, huge and mixed groups, with NaN, +-inf and +-0 sprinkled in;
+// qmax + 1), all-equal, all-zero, fp32-subnormal, huge and mixed groups, with NaN, +-inf and +-0 sprinkled in,
+// then every group of a band of one adversarial kind at a time (zeros, all-equal, NaN, +-inf, +-FLT_MAX, ...);
 // float, bf16 and fp16 sources and outputs; dequantize also from random bytes, scales and zero points (NaN, inf,
 // negative, zero and subnormal scales included).
 
@@ -15,7 +16,9 @@
 
 #include "ao/backends/hwy/affine-inl.h"
 
-// The formats under test: X_ALL with float, bf16 and fp16 sources and outputs, X_F32 with float only.
+// The formats under test: X_ALL with float, bf16 and fp16 sources and outputs, X_F32 with float only. Every width
+// int1..int8 and uint1..uint8 is here at least once (the kernels see a width only through qmin, qmax and the code
+// type), and every mapping with every granularity.
 #define AO_AFFINE_TEST_FORMATS(X_ALL, X_F32)                                                             \
   X_ALL(I8SymRow, (ao::affine<ao::int8, ao::mapping::symmetric, ao::per_row>))                           \
   X_ALL(I8AsymRow, (ao::affine<ao::int8, ao::mapping::asymmetric, ao::per_row>))                         \
@@ -33,6 +36,17 @@
   X_F32(I3NoClipG24, (ao::affine<ao::int3, ao::mapping::symmetric_no_clipping_err, ao::group<24>>))      \
   X_F32(U2NoClipG8, (ao::affine<ao::uint2, ao::mapping::symmetric_no_clipping_err, ao::group<8>>))       \
   X_F32(I1AsymG6, (ao::affine<ao::int1, ao::mapping::asymmetric, ao::group<6>>))                         \
+  X_ALL(U3AsymG16, (ao::affine<ao::uint3, ao::mapping::asymmetric, ao::group<16>>))                      \
+  X_F32(I5NoClipRow, (ao::affine<ao::int5, ao::mapping::symmetric_no_clipping_err, ao::per_row>))        \
+  X_F32(I6AsymTensor, (ao::affine<ao::int6, ao::mapping::asymmetric, ao::per_tensor>))                   \
+  X_F32(I7SymG40, (ao::affine<ao::int7, ao::mapping::symmetric, ao::group<40>>))                         \
+  X_F32(I1NoClipRow, (ao::affine<ao::int1, ao::mapping::symmetric_no_clipping_err, ao::per_row>))        \
+  X_F32(U1SymRow, (ao::affine<ao::uint1, ao::mapping::symmetric, ao::per_row>))                          \
+  X_F32(U1AsymG8, (ao::affine<ao::uint1, ao::mapping::asymmetric, ao::group<8>>))                        \
+  X_F32(U3NoClipTensor, (ao::affine<ao::uint3, ao::mapping::symmetric_no_clipping_err, ao::per_tensor>)) \
+  X_F32(U5AsymRow, (ao::affine<ao::uint5, ao::mapping::asymmetric, ao::per_row>))                        \
+  X_F32(U6SymTensor, (ao::affine<ao::uint6, ao::mapping::symmetric, ao::per_tensor>))                    \
+  X_F32(U7NoClipG12, (ao::affine<ao::uint7, ao::mapping::symmetric_no_clipping_err, ao::group<12>>))     \
   X_F32(FloatZeroF32ScaleG16,                                                                            \
         (ao::affine<ao::uint4, ao::mapping::asymmetric, ao::group<16>, float, ao::zero_point_domain::floating>))
 
@@ -103,7 +117,15 @@ class Generator {
 
   int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
 
+  // Adversarial groups: FillGroup gives kind k of FillAdversarial to every group while k >= 0.
+  static constexpr int kAdversarialKinds = 12;
+  void SetAdversarial(int k) { adversarial_ = k; }
+
   void FillGroup(float* x, size_t n) {
+    if (adversarial_ >= 0) {
+      FillAdversarial(x, n, adversarial_);
+      return;
+    }
     const int kind = Int(0, 11);
     const int e = Int(-30, 30);
     for (size_t i = 0; i < n; ++i) x[i] = Value(kind, e, i);
@@ -119,6 +141,57 @@ class Generator {
   std::mt19937& Rng() { return rng_; }
 
  private:
+  // All +0; zeros of both signs; all equal (positive, negative); one NaN, one +inf, one -inf among normals; both
+  // infinities; +-FLT_MAX (the range overflows to inf); one -FLT_MAX among normals; fp32 subnormals only (the scale
+  // clamps to eps); one value among zeros.
+  void FillAdversarial(float* x, size_t n, int k) {
+    const float inf = std::numeric_limits<float>::infinity(), big = std::numeric_limits<float>::max();
+    for (size_t i = 0; i < n; ++i) {
+      const float r = std::ldexp(Normal(), Int(-8, 8));
+      float v = r;
+      switch (k) {
+        case 0:
+          v = 0.0f;
+          break;
+        case 1:
+          v = i % 2 ? -0.0f : 0.0f;
+          break;
+        case 2:
+          v = 0.7f;
+          break;
+        case 3:
+          v = -3.25f;
+          break;
+        case 4:
+          v = i == n / 2 ? std::numeric_limits<float>::quiet_NaN() : r;
+          break;
+        case 5:
+          v = i == 0 ? inf : r;
+          break;
+        case 6:
+          v = i + 1 == n ? -inf : r;
+          break;
+        case 7:
+          v = i % 2 ? inf : -inf;
+          break;
+        case 8:
+          v = i % 3 == 0 ? big : (i % 3 == 1 ? -big : r);
+          break;
+        case 9:
+          v = i == 0 ? -big : r;
+          break;
+        case 10:
+          v = std::ldexp(static_cast<float>(Int(-3, 3)), -149);
+          break;
+        default:
+          v = i == n / 2 ? r : 0.0f;
+          break;
+      }
+      x[i] = v;
+    }
+  }
+
+  int adversarial_ = -1;
   float Normal() { return std::normal_distribution<float>(0.0f, 1.0f)(rng_); }
 
   float Value(int kind, int e, size_t i) {
@@ -375,6 +448,22 @@ void CheckFormat(QuantizeFn quantize, DequantizeFn dequantize, uint32_t seed) {
       for (size_t cols : ColsToTry<F>()) {
         const int repeats = rows == 17 ? 2 : 4;
         for (int k = 0; k < repeats; ++k) {
+          CheckBand<F, Src>(gen, rows, cols, quantize, dequantize, target);
+          if (::testing::Test::HasFatalFailure()) return;
+        }
+      }
+    }
+    // Each adversarial kind in every group of a band (per_tensor: every row of it).
+    using G = typename F::granularity;
+    std::vector<size_t> cols_list = {1, 7, 33, 64};
+    if constexpr (!std::is_same_v<G, ao::per_row> && !std::is_same_v<G, ao::per_tensor>) {
+      cols_list = {static_cast<size_t>(G::size), 5 * static_cast<size_t>(G::size)};
+    }
+    for (int kind = 0; kind < Generator<F>::kAdversarialKinds; ++kind) {
+      gen.SetAdversarial(kind);
+      for (size_t rows : {size_t{1}, size_t{4}}) {
+        for (size_t cols : cols_list) {
+          SCOPED_TRACE("adversarial kind " + std::to_string(kind));
           CheckBand<F, Src>(gen, rows, cols, quantize, dequantize, target);
           if (::testing::Test::HasFatalFailure()) return;
         }
