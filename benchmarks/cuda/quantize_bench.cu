@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
   bench<ao::float8_e4m3_per_row>(x, y);
   bench<ao::float8_e4m3_per_tensor>(x, y);
   bench<ao::float8_e4m3_per_block_1x128>(x, y);
+  bench<ao::float8_e4m3_per_block_128x128>(x, y);
   CUDA_CHECK(cudaFree(x));
   CUDA_CHECK(cudaFree(y));
   if (g_json) std::fclose(g_json);

@@ -543,6 +543,13 @@ int main() {
   check_format<float8_e4m3fnuz_per_row, bf16>(36);
   check_format<float8_e4m3_per_row::with_arithmetic<float8_arithmetic::torch_cuda>, bf16>(37);
   check_format<float8_e4m3_per_row::with_amax_clamp<amax_clamp::min_1e_12>, float>(38);
+  // FP8 rows held in registers up to 16384 values (4 and 8 runs of 8 per thread), and longer ones (the
+  // warp-per-row kernel).
+  check_case<float8_e4m3_per_row, bf16, bf16>(9, 12288, 0, 0, 95, true);
+  check_case<float8_e5m2_per_row, float, float>(4, 16384, 8, 8, 96, true);
+  check_case<float8_e4m3_per_row, bf16, float>(3, 16392, 0, 0, 97, true);
+  check_case<float8_e4m3_per_tensor, f16, f16>(6, 16400, 0, 0, 98, true);
+  check_case<float8_e4m3fnuz_per_row, bf16, bf16>(33, 1000, 0, 0, 99, true);
   // Swizzled scales: whole 128 x 4 tiles, and padded rows and columns.
   check_swizzled_case<mxfp8_e4m3, bf16>(256, 512, 39);
   check_swizzled_case<mxfp4, bf16>(130, 96, 40);

@@ -180,6 +180,16 @@ AO_HOST_DEVICE constexpr std::uint64_t encode(const unpacked_value& v) noexcept 
   return sign | magnitude;
 }
 
+// Whether encode_float<Spec, R, O> goes through sm_89+'s float8 conversion on the GPU (see encode_float): float8
+// e4m3fn / e5m2, round to nearest even, saturating. GPU kernels test it to convert two values in one instruction
+// (hardware_float8x2_satfinite) where encode_float would take it for each.
+template <class Spec, rounding R, overflow O>
+inline constexpr bool float8_hardware_cast =
+    R == rounding::nearest_even && O == overflow::saturate && exmy_layout<Spec>::is_signed &&
+    exmy_layout<Spec>::E + exmy_layout<Spec>::M == 7 &&
+    ((exmy_layout<Spec>::E == 4 && exmy_layout<Spec>::bias == 7 && exmy_layout<Spec>::nan == nan_encoding::all_ones) ||
+     (exmy_layout<Spec>::E == 5 && exmy_layout<Spec>::bias == 15 && exmy_layout<Spec>::nan == nan_encoding::ieee));
+
 #if defined(AO_DEVICE_PASS) && !defined(__HIPCC__) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
 // The sm_89+ conversion of one float to float8 (e4m3fn when E4, else e5m2), round to nearest even, saturating.
 template <bool E4>
@@ -191,6 +201,17 @@ __device__ inline std::uint64_t hardware_float8_satfinite(float x) noexcept {
     asm("cvt.rn.satfinite.e5m2x2.f32 %0, %1, %2;" : "=h"(pair) : "f"(0.0f), "f"(x));
   }
   return pair & 0xFFu;
+}
+// Two at once: x0's code in bits 0-7, x1's in bits 8-15 (one instruction for both).
+template <bool E4>
+__device__ inline std::uint32_t hardware_float8x2_satfinite(float x0, float x1) noexcept {
+  unsigned short pair = 0;
+  if constexpr (E4) {
+    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(pair) : "f"(x1), "f"(x0));
+  } else {
+    asm("cvt.rn.satfinite.e5m2x2.f32 %0, %1, %2;" : "=h"(pair) : "f"(x1), "f"(x0));
+  }
+  return pair;
 }
 #endif
 
@@ -205,9 +226,7 @@ AO_HOST_DEVICE constexpr std::uint64_t encode_float(std::uint32_t bits) noexcept
   // GPU only (sm_89+): float8 e4m3fn / e5m2 with saturation through the hardware's conversion, which rounds to
   // nearest even and saturates exactly as ao does for every number, infinities included; NaNs take the path below
   // (the instruction gives +NaN whatever the sign). tests/cuda/numeric_device_test.cu checks every float32.
-  if constexpr (R == rounding::nearest_even && O == overflow::saturate && L::is_signed && L::E + L::M == 7 &&
-                ((L::E == 4 && L::bias == 7 && L::nan == nan_encoding::all_ones) ||
-                 (L::E == 5 && L::bias == 15 && L::nan == nan_encoding::ieee))) {
+  if constexpr (float8_hardware_cast<Spec, R, O>) {
     if ((bits & 0x7FFFFFFFu) <= 0x7F800000u) return hardware_float8_satfinite<L::E == 4>(bit_cast<float>(bits));
   }
 #endif

@@ -7,6 +7,7 @@
 //   block_params of<Src>(amax)            the scale of a block whose max |x| (as the oracle computes it) is amax
 //   stored_scale(block_params)            what the scales buffer holds for it (scale_storage: a byte, or fp32)
 //   std::uint8_t encode(x, block_params)  one element code (unpacked: one code in the low bits of a byte)
+//   encode_finite_pair(x0, x1, params)    (optional) two codes of a block with no NaN or Inf, faster
 //   float multiplier<Out>(scale byte)     what a block's elements are multiplied by when dequantizing to Out
 //   float decode(code, multiplier)        one dequantized value in fp32 (before the rounding to Out)
 //
@@ -14,7 +15,9 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
+#include "ao/backends/cuda/float8_values.cuh"
 #include "ao/backends/scalar/block_scaled.hpp"
 #include "ao/backends/scalar/float8.hpp"
 #include "ao/backends/scalar/nvfp4.hpp"
@@ -47,6 +50,22 @@ struct block_codec<block_scaled<E, B, S, R>> {
   }
   AO_DEVICE AO_FORCEINLINE std::uint8_t encode(float x, const block_params& b) const {
     return scalar::quantize_element<format>(x, b.scale, b.inverse);
+  }
+  // encode() of two values of a finite block (max |x| below +Inf, so no NaN or Inf in it and a finite, nonzero
+  // inverse): x0's code in bits 0-7, x1's in bits 8-15. The products are then plain fp32 products, cast by the
+  // element cast alone (scalar::cast_element); on sm_89+ the saturating float8 elements convert both in one
+  // cvt.rn.satfinite, as their single-value cast does (tests/cuda/numeric_device_test.cu checks every float32).
+  AO_DEVICE AO_FORCEINLINE std::uint32_t encode_finite_pair(float x0, float x1, const block_params& b) const {
+    const float y0 = x0 * b.inverse, y1 = x1 * b.inverse;
+#if defined(AO_DEVICE_PASS) && !defined(__HIPCC__) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+    if constexpr (!std::is_same_v<R, scale_rule::rceil> &&
+                  ao::detail::float8_hardware_cast<typename E::spec, rounding::nearest_even, E::default_overflow>) {
+      return ao::detail::hardware_float8x2_satfinite<E::exponent_bits == 4>(y0, y1);
+    } else  // NOLINT: the return below is the else of the one above on sm_89+
+#endif
+    {
+      return scalar::cast_element<format>(y0) | static_cast<std::uint32_t>(scalar::cast_element<format>(y1)) << 8;
+    }
   }
   AO_DEVICE AO_FORCEINLINE static std::uint8_t stored_scale(const block_params& b) { return b.scale; }
   template <class Out>
@@ -117,6 +136,14 @@ struct block_codec<float8_scaled<E, per_block<1, C>, Clamp, A>> {
   }
   AO_DEVICE AO_FORCEINLINE std::uint8_t encode(float x, const block_params& b) const {
     return scalar::quantize_value<format>(x, b.scale);
+  }
+  // encode() of two values (x0's code in bits 0-7): quantize_values' fast path when the scale is finite and
+  // nonzero (an all-zero block's is not).
+  AO_DEVICE AO_FORCEINLINE std::uint32_t encode_finite_pair(float x0, float x1, const block_params& b) const {
+    const float x[2] = {x0, x1};
+    std::uint8_t codes[2];
+    quantize_values<format, 2>(x, b.scale, codes);
+    return codes[0] | static_cast<std::uint32_t>(codes[1]) << 8;
   }
   AO_DEVICE AO_FORCEINLINE static float stored_scale(const block_params& b) { return b.scale; }
 };

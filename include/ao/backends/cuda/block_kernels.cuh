@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "ao/backends/cuda/block_codec.cuh"
 #include "ao/backends/cuda/hip.cuh"
@@ -60,6 +61,42 @@ AO_DEVICE AO_FORCEINLINE std::size_t scale_index(std::size_t r, std::size_t b, s
   }
 }
 
+template <class Codec, class = void>
+struct has_finite_pair_encoder : std::false_type {};
+template <class Codec>
+struct has_finite_pair_encoder<Codec, std::void_t<decltype(&Codec::encode_finite_pair)>> : std::true_type {};
+
+// The codes of V values of one block (scale b, max |x| bits amax) as the format stores them: one a byte, or two a
+// byte, low nibble first. A finite block (amax below +Inf's bits) whose codec has encode_finite_pair takes it.
+template <int V, class Codec>
+AO_DEVICE AO_FORCEINLINE void encode_values(const Codec& codec, const float* x, const typename Codec::block_params& b,
+                                            std::uint32_t amax, std::uint8_t* packed) {
+  constexpr int E = Codec::elements_per_byte;
+  if constexpr (has_finite_pair_encoder<Codec>::value && V % 2 == 0) {
+    if (amax < 0x7F800000u) {
+      AO_UNROLL
+      for (int j = 0; j < V; j += 2) {
+        const std::uint32_t pair = codec.encode_finite_pair(x[j], x[j + 1], b);
+        if constexpr (E == 2) {
+          packed[j / 2] = static_cast<std::uint8_t>((pair & 0xF) | ((pair >> 4) & 0xF0));
+        } else {
+          packed[j] = static_cast<std::uint8_t>(pair);
+          packed[j + 1] = static_cast<std::uint8_t>(pair >> 8);
+        }
+      }
+      return;
+    }
+  }
+  AO_UNROLL
+  for (int j = 0; j < V; j += E) {
+    if constexpr (E == 2) {
+      packed[j / 2] = static_cast<std::uint8_t>(codec.encode(x[j], b) | (codec.encode(x[j + 1], b) << 4));
+    } else {
+      packed[j] = codec.encode(x[j], b);
+    }
+  }
+}
+
 // Both kernels run on a 2-D grid: blockIdx.y (striding by gridDim.y) walks rows, x walks the row's runs of V
 // values (striding by gridDim.x * blockDim.x), so no thread divides by the row length. blockDim.x is a multiple of
 // 32, and per_row is a multiple of T, so a warp's groups of T lanes are all valid or all invalid together.
@@ -97,14 +134,7 @@ __global__ void __launch_bounds__(256)
       if (!valid) continue;
       const auto b = codec.template of<Src>(ao::detail::bit_cast<float>(amax));
       std::uint8_t packed[V / E];
-      AO_UNROLL
-      for (int j = 0; j < V; j += E) {
-        if constexpr (E == 2) {
-          packed[j / 2] = static_cast<std::uint8_t>(codec.encode(x[j], b) | (codec.encode(x[j + 1], b) << 4));
-        } else {
-          packed[j] = codec.encode(x[j], b);
-        }
-      }
+      encode_values<V>(codec, x, b, amax, packed);
       store_bytes<V / E>(data_row + static_cast<std::size_t>(v) * (V / E), packed, wide_data);
       if (lane % T == 0) {
         const std::size_t block = static_cast<std::size_t>(v) * V / codec_type::block_size;

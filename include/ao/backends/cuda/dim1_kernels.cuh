@@ -87,14 +87,7 @@ __global__ void __launch_bounds__(dim1_tile<F>::threads)
     if (c >= k) continue;
     const auto b = codec.template of<Src>(ao::detail::bit_cast<float>(amax));
     std::uint8_t packed[V / E];
-    AO_UNROLL
-    for (int j = 0; j < V; j += E) {
-      if constexpr (E == 2) {
-        packed[j / 2] = static_cast<std::uint8_t>(codec.encode(x[j], b) | (codec.encode(x[j + 1], b) << 4));
-      } else {
-        packed[j] = codec.encode(x[j], b);
-      }
-    }
+    encode_values<V>(codec, x, b, amax, packed);
     std::uint8_t* out = data + static_cast<std::ptrdiff_t>(c) * data_stride + (r0 + static_cast<std::size_t>(part) * V) / E;
     store_bytes<V / E>(out, packed, wide_data);
     if (part == 0) scales[scale_index<SwizzledScales>(c, rb, scales_stride, scale_cols)] = codec.stored_scale(b);

@@ -5,7 +5,8 @@
 // Quantize. One warp per granule (a row for per_row, an R x C tile for per_block; per_tensor: a row, whose scale
 // was computed beforehand from the whole tensor's max |x| and is read from scales[0]). Pass 1 reduces the
 // granule's max |x| over the warp, lane 0 stores the scale; pass 2 reads the granule again (from L1/L2) and
-// stores the codes. V = 8 values per load when the granule's width allows, else 1.
+// stores the codes (quantize_values, float8_values.cuh). V = 8 values per load when the granule's width allows,
+// else 1. (Rows that fit in registers take float8_row_kernel.cuh instead.)
 //
 // Dequantize. One thread per V values; the scale of element (r, c) is scales[(r / R) * stride + c / C]
 // (per_tensor: R = rows, C = cols, stride 0).
@@ -14,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ao/backends/cuda/float8_values.cuh"
 #include "ao/backends/cuda/hip.cuh"
 #include "ao/backends/cuda/vector_io.cuh"
 #include "ao/backends/scalar/float8.hpp"
@@ -64,8 +66,7 @@ __global__ void __launch_bounds__(256)
         float x[V];
         load_values<V>(base + static_cast<std::ptrdiff_t>(rr) * src_stride + cc, x, wide_src);
         std::uint8_t codes[V];
-        AO_UNROLL
-        for (int j = 0; j < V; ++j) codes[j] = scalar::quantize_value<F>(x[j], scale);
+        quantize_values<F, V>(x, scale, codes);
         store_bytes<V>(out + static_cast<std::ptrdiff_t>(rr) * data_stride + cc, codes, wide_data);
       }
     }

@@ -50,6 +50,7 @@
 #include "ao/backends/cuda/block_kernels.cuh"
 #include "ao/backends/cuda/dim1_kernels.cuh"
 #include "ao/backends/cuda/float8_kernels.cuh"
+#include "ao/backends/cuda/float8_row_kernel.cuh"
 #include "ao/backends/cuda/runtime.cuh"
 #include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/formats/format_traits.hpp"
@@ -228,6 +229,30 @@ void quantize_dim1(const ao::detail::band<const Src>& b, std::size_t k, const qu
   check_launch("ao::cuda quantize_dim1_kernel");
 }
 
+// Rows held in registers (float8_row_kernel.cuh): cols % 8 == 0 and cols <= 256 * 8 * 8.
+template <class F, class Src, bool GivenScale>
+void quantize_float8_rows(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
+                          cudaStream_t stream) {
+  const std::size_t runs = cols / 8;
+  const bool wide_src = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<8 * sizeof(Src)>());
+  const bool wide_data = aligned(dst.data, dst.data_stride, access_width<8>());
+  const unsigned grid = static_cast<unsigned>(b.rows < (std::size_t{1} << 20) ? b.rows : (std::size_t{1} << 20));
+  auto launch = [&](auto chunks) {
+    constexpr int C = decltype(chunks)::value;
+    const std::size_t per_thread = (runs + C - 1) / C;
+    const unsigned threads = static_cast<unsigned>(per_thread <= 32 ? 32 : (per_thread + 31) / 32 * 32);
+    quantize_float8_rows_kernel<F, Src, C, GivenScale><<<grid, threads, 0, stream>>>(
+        b.base, b.stride, b.rows, cols, dst.data, dst.data_stride, dst.scales, GivenScale ? 0 : dst.scales_stride,
+        wide_src, wide_data);
+  };
+  if (runs <= 256 * 4) {
+    launch(std::integral_constant<int, 4>{});
+  } else {
+    launch(std::integral_constant<int, 8>{});
+  }
+  check_launch("ao::cuda quantize_float8_rows_kernel");
+}
+
 template <class F, class Src>
 void quantize_float8(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
                      cudaStream_t stream) {
@@ -247,6 +272,12 @@ void quantize_float8(const ao::detail::band<const Src>& b, std::size_t cols, con
     abs_max_bits(b, cols, reinterpret_cast<std::uint32_t*>(dst.scales), stream);
     float8_tensor_scale_kernel<F, Src><<<1, 1, 0, stream>>>(dst.scales);
     check_launch("ao::cuda float8_tensor_scale_kernel");
+  }
+  if constexpr (per_tensor_scale || std::is_same_v<G, per_row>) {
+    if (cols % 8 == 0 && cols <= 256 * 8 * 8) {
+      quantize_float8_rows<F, Src, per_tensor_scale>(b, cols, dst, stream);
+      return;
+    }
   }
   // per_tensor: each row is a granule whose scale is the tensor's
   const granules work = per_tensor_scale ? granules{1, cols, 0} : g;

@@ -67,16 +67,24 @@ AO_HOST_DEVICE constexpr float block_inverse_scale(std::uint8_t scale) noexcept 
   return scale == 255 ? ao::detail::bit_cast<float>(0x7FC00000u)  // NaN (device code has no numeric_limits<float>)
                       : float(float8_e8m0fnu::from_bits(static_cast<std::uint8_t>(254 - scale)));
 }
+// The element cast of a scaled value y = x * inverse (quantize_element's last step): clamping and rounding, or
+// under rceil the element's plain cast. Kernels that know a block is finite (no NaN or Inf in it, so its scale is
+// not NaN and each product is the plain fp32 product) may call it on x * inverse directly.
+template <class F>
+AO_HOST_DEVICE constexpr std::uint8_t cast_element(float y) noexcept {
+  using E = typename F::element_type;
+  constexpr bool plain_cast = std::is_same_v<typename F::scale_rule, scale_rule::rceil>;
+  return static_cast<std::uint8_t>(plain_cast ? convert<E, overflow::to_inf_or_nan>(y).bits() : E(y).bits());
+}
 template <class F>
 AO_HOST_DEVICE constexpr std::uint8_t quantize_element(float x, std::uint8_t scale, float inverse) noexcept {
   using E = typename F::element_type;
-  constexpr bool plain_cast = std::is_same_v<typename F::scale_rule, scale_rule::rceil>;
   const float y = ao::detail::torch_multiply(x, inverse);
   if constexpr (!E::has_nan) {
     // A NaN scale makes every y NaN: torchao's converter codes, as its CPU path writes them (see above).
     if (scale == 255) return torchao_nan_code<E>(y);
   }
-  return static_cast<std::uint8_t>(plain_cast ? convert<E, overflow::to_inf_or_nan>(y).bits() : E(y).bits());
+  return cast_element<F>(y);
 }
 
 // Quantizes one block of F::block_size floats: writes one element code per byte (unpacked) to `codes` and returns

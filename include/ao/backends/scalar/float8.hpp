@@ -109,6 +109,19 @@ AO_HOST_DEVICE constexpr float float8_scale(float amax) noexcept {
 }
 
 // The element code of one value: Element(clamp(x / scale, -max, max)), RNE (NaN as the header says).
+// quantize_value's arithmetic once its NaN rules are out of the way (quantize_finite_value): the quotient in
+// torch's arithmetic, clamped to +-max (clamp_to_max), then cast. For x neither NaN nor Inf and a finite, nonzero
+// scale, torch's quotient is the plain x / scale: GPU kernels compute that directly (float8_row_kernel.cuh).
+template <class F>
+AO_HOST_DEVICE constexpr float clamp_to_max(float y) noexcept {
+  return y < -F::max_value ? -F::max_value : (y > F::max_value ? F::max_value : y);
+}
+template <class F>
+AO_HOST_DEVICE constexpr std::uint8_t quantize_finite_value(float x, float scale) noexcept {
+  return static_cast<std::uint8_t>(
+      typename F::element_type(clamp_to_max<F>(detail::torch_divide<typename F::arithmetic>(x, scale))).bits());
+}
+
 // A NaN quotient's code comes from its sign alone (ao::detail::nan_code), decided on the operands, without
 // passing the NaN through float arithmetic: CUDA device code does not keep a NaN's sign there.
 template <class F>
@@ -121,9 +134,7 @@ AO_HOST_DEVICE constexpr std::uint8_t quantize_value(float x, float scale) noexc
     const bool negative = !cuda && (nan != nan ? (ao::detail::bit_cast<std::uint32_t>(nan) >> 31) != 0 : true);
     return static_cast<std::uint8_t>(ao::detail::nan_code<typename E::spec>(negative));
   }
-  float y = detail::torch_divide<typename F::arithmetic>(x, scale);
-  y = y < -F::max_value ? -F::max_value : (y > F::max_value ? F::max_value : y);
-  return static_cast<std::uint8_t>(E(y).bits());
+  return quantize_finite_value<F>(x, scale);
 }
 
 // The value of one code: float(Element(code)) * scale in fp32, then rounded (RNE) to Output (float, ao::bfloat16 or
