@@ -1,6 +1,8 @@
 // tests/hwy/block_scaled_hwy_test.cc: the Highway MX (block_scaled) kernels against the scalar oracle, byte for
-// byte, on every Highway target this CPU supports; also the dtype conversions (convert-inl.h), the element codec
-// (exmy-inl.h) and AbsMax (reduce-inl.h) they are built from.
+// byte, on every Highway target this CPU supports, with torchao's element packing and fp6 four in three bytes (the
+// packed kernels also against the unpacked format's bytes packed by ao::layout::pack_fp6_4in3); also the dtype
+// conversions (convert-inl.h), the element codec (exmy-inl.h), the fp6 packers (element_packing-inl.h) and AbsMax
+// (reduce-inl.h) they are built from.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "block_scaled_hwy_test.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -8,6 +10,7 @@
 
 #include "ao/backends/hwy/block_scaled-inl.h"
 #include "ao/backends/hwy/convert-inl.h"
+#include "ao/backends/hwy/element_packing-inl.h"
 #include "ao/backends/hwy/exmy-inl.h"
 #include "ao/backends/hwy/reduce-inl.h"
 #include "ao/formats/mx.hpp"
@@ -18,8 +21,11 @@ namespace ao::hwy_test::mx {
 using f32 = float;
 using bf16 = ao::bfloat16;
 using f16 = ao::float16;
+template <class E, class R, int N = 32, class P = ao::element_packing::torchao>
+using Mx = ao::block_scaled<E, ao::block<N>, ao::float8_e8m0fnu, R, P>;
+// fp6 four codes in three bytes.
 template <class E, class R, int N = 32>
-using Mx = ao::block_scaled<E, ao::block<N>, ao::float8_e8m0fnu, R>;
+using Fp6x4In3 = Mx<E, R, N, ao::element_packing::fp6_4in3>;
 namespace sr = ao::scale_rule;
 using E4m3Floor = Mx<ao::float8_e4m3fn, sr::floor>;
 using E4m3Ceil = Mx<ao::float8_e4m3fn, sr::ceil>;
@@ -40,6 +46,20 @@ using E2m1Floor64 = Mx<ao::float4_e2m1fn, sr::floor, 64>;
 using E4m3Floor1 = Mx<ao::float8_e4m3fn, sr::floor, 1>;
 using E4m3Rceil4 = Mx<ao::float8_e4m3fn, sr::rceil, 4>;
 using E3m2Even6 = Mx<ao::float6_e3m2fn, sr::even, 6>;
+// Packed fp6: every rule of both elements in blocks of 32, and blocks of 4 (one group), 12 (three: no power of two
+// of groups), 16 and 64 (sixteen: a whole 128-bit vector of groups).
+using E2m3Floor4In3 = Fp6x4In3<ao::float6_e2m3fn, sr::floor>;
+using E2m3Ceil4In3 = Fp6x4In3<ao::float6_e2m3fn, sr::ceil>;
+using E2m3Even4In3 = Fp6x4In3<ao::float6_e2m3fn, sr::even>;
+using E2m3Rceil4In3 = Fp6x4In3<ao::float6_e2m3fn, sr::rceil>;
+using E3m2Floor4In3 = Fp6x4In3<ao::float6_e3m2fn, sr::floor>;
+using E3m2Ceil4In3 = Fp6x4In3<ao::float6_e3m2fn, sr::ceil>;
+using E3m2Even4In3 = Fp6x4In3<ao::float6_e3m2fn, sr::even>;
+using E3m2Rceil4In3 = Fp6x4In3<ao::float6_e3m2fn, sr::rceil>;
+using E2m3Floor4In3x4 = Fp6x4In3<ao::float6_e2m3fn, sr::floor, 4>;
+using E3m2Rceil4In3x12 = Fp6x4In3<ao::float6_e3m2fn, sr::rceil, 12>;
+using E3m2Even4In3x16 = Fp6x4In3<ao::float6_e3m2fn, sr::even, 16>;
+using E2m3Ceil4In3x64 = Fp6x4In3<ao::float6_e2m3fn, sr::ceil, 64>;
 }  // namespace ao::hwy_test::mx
 
 // X(name, format, src/dst type): the kernels this test instantiates.
@@ -67,7 +87,25 @@ using E3m2Even6 = Mx<ao::float6_e3m2fn, sr::even, 6>;
   X(E2m1Floor64, E2m1Floor64, f32)  \
   X(E4m3Floor1, E4m3Floor1, f32)    \
   X(E4m3Rceil4, E4m3Rceil4, f32)    \
-  X(E3m2Even6, E3m2Even6, f16)
+  X(E3m2Even6, E3m2Even6, f16)      \
+  AO_MX_FP6_4IN3_TEST_KERNELS(X)
+
+// X(name, format, src/dst type): the fp6 four-in-three kernels (also checked against the unpacked format).
+#define AO_MX_FP6_4IN3_TEST_KERNELS(X)          \
+  X(E2m3Floor4In3, E2m3Floor4In3, f32)          \
+  X(E2m3Floor4In3Bf16, E2m3Floor4In3, bf16)     \
+  X(E2m3Floor4In3F16, E2m3Floor4In3, f16)       \
+  X(E2m3Ceil4In3, E2m3Ceil4In3, f32)            \
+  X(E2m3Even4In3, E2m3Even4In3, f32)            \
+  X(E2m3Rceil4In3, E2m3Rceil4In3, f32)          \
+  X(E3m2Floor4In3, E3m2Floor4In3, f32)          \
+  X(E3m2Ceil4In3, E3m2Ceil4In3, f32)            \
+  X(E3m2Even4In3, E3m2Even4In3, f32)            \
+  X(E3m2Rceil4In3Bf16, E3m2Rceil4In3, bf16)     \
+  X(E2m3Floor4In3x4, E2m3Floor4In3x4, f32)      \
+  X(E3m2Rceil4In3x12F16, E3m2Rceil4In3x12, f16) \
+  X(E3m2Even4In3x16Bf16, E3m2Even4In3x16, bf16) \
+  X(E2m3Ceil4In3x64, E2m3Ceil4In3x64, f32)
 
 // X(name, rule, element): the (rule, element type) pairs whose vector scale rule is checked on its own.
 #define AO_MX_SCALE_RULES_OF(X, E, e)   \
@@ -81,6 +119,8 @@ using E3m2Even6 = Mx<ao::float6_e3m2fn, sr::even, 6>;
   AO_MX_SCALE_RULES_OF(X, E2m3, ao::float6_e2m3fn) \
   AO_MX_SCALE_RULES_OF(X, E3m2, ao::float6_e3m2fn) \
   AO_MX_SCALE_RULES_OF(X, E2m1, ao::float4_e2m1fn)
+// X(lanes): the group widths of the fp6 packers this test instantiates.
+#define AO_FP6_PACKERS(X) X(1) X(2) X(4) X(8) X(16) X(64)
 #endif  // AO_BLOCK_SCALED_HWY_TEST_TYPES_
 
 HWY_BEFORE_NAMESPACE();
@@ -95,6 +135,24 @@ AO_MX_TEST_KERNELS(AO_MX_DEFINE)
 
 // The compiled target, to check that dispatch really switches targets.
 int64_t CompiledTarget() { return HWY_TARGET; }
+
+// The fp6 packers over a row of n codes (n a multiple of 4 * kLanes), kLanes groups at a time (at most: the tag is
+// capped at the target's lanes).
+template <size_t kLanes>
+void PackFp6Row(const uint8_t* codes, size_t n, uint8_t* out) {
+  const hn::CappedTag<uint8_t, kLanes> d8;
+  for (size_t g = 0; g < n / 4; g += hn::Lanes(d8)) PackFp6x4In3(d8, codes + 4 * g, out + 3 * g);
+}
+template <size_t kLanes>
+void UnpackFp6Row(const uint8_t* in, size_t n, uint8_t* codes) {
+  const hn::CappedTag<uint8_t, kLanes> d8;
+  for (size_t g = 0; g < n / 4; g += hn::Lanes(d8)) UnpackFp6x4In3(d8, in + 3 * g, codes + 4 * g);
+}
+#define AO_FP6_PACKER_DEFINE(L)                                                            \
+  void PackFp6Lanes##L(const uint8_t* c, size_t n, uint8_t* o) { PackFp6Row<L>(c, n, o); } \
+  void UnpackFp6Lanes##L(const uint8_t* i, size_t n, uint8_t* c) { UnpackFp6Row<L>(i, n, c); }
+AO_FP6_PACKERS(AO_FP6_PACKER_DEFINE)
+#undef AO_FP6_PACKER_DEFINE
 
 // Element codec round trips over every code and over fp32 bit patterns (encode: n floats -> n codes).
 template <class E, ao::overflow O>
@@ -174,6 +232,9 @@ float AbsMaxF16(const ao::rows_view<ao::float16>& v) { return AbsMax(v); }
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include <algorithm>
+
+#include "ao/layout/bit_packing.hpp"
 #include "hwy_kernel_test_util.h"
 
 namespace ao::highway {
@@ -183,6 +244,11 @@ namespace ao::highway {
 AO_MX_TEST_KERNELS(AO_MX_EXPORT)
 #undef AO_MX_EXPORT
 HWY_EXPORT(CompiledTarget);
+#define AO_FP6_PACKER_EXPORT(L) \
+  HWY_EXPORT(PackFp6Lanes##L);  \
+  HWY_EXPORT(UnpackFp6Lanes##L);
+AO_FP6_PACKERS(AO_FP6_PACKER_EXPORT)
+#undef AO_FP6_PACKER_EXPORT
 #define AO_SCALE_RULE_EXPORT(NAME, R, E) HWY_EXPORT(ScaleBytes##NAME);
 AO_MX_SCALE_RULES(AO_SCALE_RULE_EXPORT)
 #undef AO_SCALE_RULE_EXPORT
@@ -409,7 +475,6 @@ template <class F, class T, class Q, class D>
 void CheckMx(Q quantize, D dequantize, const char* target, const char* name) {
   using S = ao::scale_storage_t<F>;
   constexpr size_t kN = static_cast<size_t>(F::block_size);
-  constexpr size_t kEpb = static_cast<size_t>(F::elements_per_byte);
   Generator gen(1234 + static_cast<uint32_t>(kN));
   size_t cases = 0;
   for (size_t rows : {0, 1, 3, 17}) {
@@ -434,7 +499,8 @@ void CheckMx(Q quantize, D dequantize, const char* target, const char* name) {
       }
       if (!ao::hwy_test::CheckQuantize<F, T>(quantize, src, rows, cols, src_stride, {}, what + " quantize")) return;
       // Dequantize: the oracle's quantized bytes, then random bytes and scales.
-      const size_t row_bytes = cols / kEpb, data_stride = row_bytes + 3, scales_stride = blocks + 1;
+      const size_t row_bytes = ao::format_traits<F>::data_row_bytes(cols), data_stride = row_bytes + 3;
+      const size_t scales_stride = blocks + 1;
       std::vector<uint8_t> data(rows * data_stride + 1);
       std::vector<S> scales(rows * scales_stride + 1);
       ao::quantize_task<F, T> qt{src.data(),
@@ -474,6 +540,131 @@ TEST(HwyBlockScaled, QuantizeAndDequantizeAsTheOracle) {
                                                     HWY_DYNAMIC_DISPATCH(Dequantize##NAME), target, #NAME);
     AO_MX_TEST_KERNELS(AO_MX_CHECK)
 #undef AO_MX_CHECK
+  });
+}
+
+// The Highway fp6 packers against ao::layout::pack_fp6_4in3 / unpack_fp6_4in3 (the definition of the bytes), for
+// every group width: random bytes as codes (their bits above 6 must be ignored), each code value at each position
+// of a group, and random packed bytes.
+TEST(HwyElementPacking, Fp6FourInThreeAsTheLayoutFunctions) {
+  ao::hwy_test::ForEachTarget([](const char* target) {
+    std::mt19937 rng(99);
+    constexpr size_t kN = 4 * 64 * 40;  // a multiple of 4 * 64 codes: every packer's whole vectors
+    std::vector<uint8_t> codes(kN), packed(kN / 4 * 3), want_packed(packed.size()), back(kN), want_back(kN);
+    for (size_t i = 0; i < kN; ++i) codes[i] = static_cast<uint8_t>(rng());
+    for (size_t g = 0; g < 4 * 64; ++g) {  // group g: code value g % 64 at position g / 64, zeros elsewhere
+      for (size_t k = 0; k < 4; ++k) codes[4 * g + k] = k == g / 64 ? static_cast<uint8_t>(g % 64) : 0;
+    }
+    ao::layout::pack_fp6_4in3(codes.data(), kN, want_packed.data());
+    std::vector<uint8_t> random_packed(packed.size());
+    for (auto& b : random_packed) b = static_cast<uint8_t>(rng());
+    ao::layout::unpack_fp6_4in3(random_packed.data(), kN, want_back.data());
+#define AO_CHECK_FP6_PACKER(L)                                                    \
+  std::fill(packed.begin(), packed.end(), uint8_t{0xA5});                         \
+  HWY_DYNAMIC_DISPATCH(PackFp6Lanes##L)(codes.data(), kN, packed.data());         \
+  EXPECT_TRUE(packed == want_packed) << target << " PackFp6x4In3, " #L " lanes";  \
+  std::fill(back.begin(), back.end(), uint8_t{0xA5});                             \
+  HWY_DYNAMIC_DISPATCH(UnpackFp6Lanes##L)(random_packed.data(), kN, back.data()); \
+  EXPECT_TRUE(back == want_back) << target << " UnpackFp6x4In3, " #L " lanes";
+    AO_FP6_PACKERS(AO_CHECK_FP6_PACKER)
+#undef AO_CHECK_FP6_PACKER
+  });
+}
+
+// A packed fp6 format F against its unpacked twin (torchao's one code a byte): the kernel's data must be the twin
+// oracle's codes packed by ao::layout::pack_fp6_4in3, row by row, with the same scales; its dequantize of those
+// bytes must equal the twin's dequantize of the codes, bit for bit. Random and adversarial blocks (NaN and inf
+// blocks, zeros, subnormals, huge values), strided rows.
+template <class F, class T, class Q, class D>
+void CheckFp6AgainstUnpacked(Q quantize, D dequantize, const char* target, const char* name) {
+  using U = typename F::template with_packing<ao::element_packing::torchao>;
+  using S = ao::scale_storage_t<F>;
+  static_assert(std::is_same_v<typename F::packing, ao::element_packing::fp6_4in3> && U::elements_per_byte == 1);
+  constexpr size_t kN = static_cast<size_t>(F::block_size);
+  Generator gen(4321 + static_cast<uint32_t>(kN));
+  for (size_t rows : {1, 5}) {
+    for (size_t blocks : {1, 2, 3, 7, 16, 33}) {
+      const size_t cols = blocks * kN, src_stride = cols + 2 * (blocks % 3) + 1;
+      const std::string what =
+          std::string(target) + " " + name + " " + std::to_string(rows) + "x" + std::to_string(cols);
+      const auto src = ao::hwy_test::MakeSource<T>(gen, rows, cols, src_stride, kN);
+      // The twin, unpacked (one code a byte, cols a row), then packed with the layout function.
+      std::vector<uint8_t> codes(rows * cols);
+      std::vector<S> want_scales(rows * blocks);
+      ao::scalar::quantize(ao::quantize_task<U, T>{src.data(),
+                                                   static_cast<std::ptrdiff_t>(src_stride),
+                                                   rows,
+                                                   cols,
+                                                   codes.data(),
+                                                   static_cast<std::ptrdiff_t>(cols),
+                                                   want_scales.data(),
+                                                   static_cast<std::ptrdiff_t>(blocks),
+                                                   nullptr,
+                                                   0,
+                                                   {}});
+      const size_t row_bytes = cols / 4 * 3, data_stride = row_bytes + 7;  // an odd stride, padding to keep
+      ASSERT_EQ(ao::format_traits<F>::data_row_bytes(cols), row_bytes);
+      std::vector<uint8_t> want(rows * data_stride, 0xA5);
+      for (size_t r = 0; r < rows; ++r) ao::layout::pack_fp6_4in3(&codes[r * cols], cols, &want[r * data_stride]);
+      std::vector<uint8_t> data(rows * data_stride, 0xA5);
+      std::vector<S> scales(rows * blocks);
+      quantize(ao::quantize_task<F, T>{src.data(),
+                                       static_cast<std::ptrdiff_t>(src_stride),
+                                       rows,
+                                       cols,
+                                       data.data(),
+                                       static_cast<std::ptrdiff_t>(data_stride),
+                                       scales.data(),
+                                       static_cast<std::ptrdiff_t>(blocks),
+                                       nullptr,
+                                       0,
+                                       {}});
+      for (size_t i = 0; i < data.size(); ++i) {
+        ASSERT_EQ(int(data[i]), int(want[i])) << what << ": byte " << i % data_stride << " of row " << i / data_stride;
+      }
+      for (size_t i = 0; i < scales.size(); ++i) ASSERT_EQ(scales[i].bits(), want_scales[i].bits()) << what << " " << i;
+      // Dequantize: the packed bytes (the kernel's) against the twin's codes, to T.
+      const size_t dst_stride = cols + 1;
+      std::vector<T> got(rows * dst_stride), ref(rows * dst_stride);
+      dequantize(ao::dequantize_task<F, T>{data.data(),
+                                           static_cast<std::ptrdiff_t>(data_stride),
+                                           scales.data(),
+                                           static_cast<std::ptrdiff_t>(blocks),
+                                           nullptr,
+                                           0,
+                                           {},
+                                           rows,
+                                           cols,
+                                           got.data(),
+                                           static_cast<std::ptrdiff_t>(dst_stride)});
+      ao::scalar::dequantize(ao::dequantize_task<U, T>{codes.data(),
+                                                       static_cast<std::ptrdiff_t>(cols),
+                                                       want_scales.data(),
+                                                       static_cast<std::ptrdiff_t>(blocks),
+                                                       nullptr,
+                                                       0,
+                                                       {},
+                                                       rows,
+                                                       cols,
+                                                       ref.data(),
+                                                       static_cast<std::ptrdiff_t>(dst_stride)});
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t c = 0; c < cols; ++c) {
+          ASSERT_EQ(ao::hwy_test::BitsOf(got[r * dst_stride + c]), ao::hwy_test::BitsOf(ref[r * dst_stride + c]))
+              << what << ": value (" << r << ", " << c << ")";
+        }
+      }
+    }
+  }
+}
+
+TEST(HwyBlockScaled, Fp6FourInThreeIsTheUnpackedFormatPacked) {
+  ao::hwy_test::ForEachTarget([](const char* target) {
+#define AO_FP6_CHECK(NAME, F, T)                                     \
+  CheckFp6AgainstUnpacked<ao::hwy_test::mx::F, ao::hwy_test::mx::T>( \
+      HWY_DYNAMIC_DISPATCH(Quantize##NAME), HWY_DYNAMIC_DISPATCH(Dequantize##NAME), target, #NAME);
+    AO_MX_FP6_4IN3_TEST_KERNELS(AO_FP6_CHECK)
+#undef AO_FP6_CHECK
   });
 }
 

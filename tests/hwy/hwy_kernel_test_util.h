@@ -106,6 +106,24 @@ class Generator {
   std::normal_distribution<float> normal_{0.0f, 1.0f};
 };
 
+// The columns whose codes byte `byte` of a data row holds (for messages): [first, first + count). One byte per
+// code, two a byte, or a packing whose codes straddle bytes (block_scaled elements_per_byte 0: groups of
+// storage::group_values codes in storage::group_bytes bytes).
+struct ColumnSpan {
+  size_t first, count;
+};
+template <class F>
+ColumnSpan ColumnsOfByte(size_t byte) {
+  constexpr int kPerByte = ao::format_traits<F>::elements_per_byte;
+  if constexpr (kPerByte == 0) {
+    using Storage = typename F::storage;
+    const size_t group = byte / Storage::group_bytes;
+    return {group * Storage::group_values, static_cast<size_t>(Storage::group_values)};
+  } else {
+    return {byte * kPerByte, static_cast<size_t>(kPerByte)};
+  }
+}
+
 template <class T>
 std::string BitsOf(T v) {
   char buf[32];
@@ -178,9 +196,9 @@ bool CheckQuantize(Kernel kernel, const std::vector<Src>& src, size_t rows, size
   for (size_t i = 0; i < data_ref.size(); ++i) {
     if (data_ref[i] != data_hwy[i]) {
       const size_t r = i / data_stride, byte = i % data_stride;
-      const size_t c = byte * T::elements_per_byte;
+      const ColumnSpan span = ColumnsOfByte<F>(byte);
       std::string inputs;
-      for (size_t j = c; j < c + T::elements_per_byte && j < cols && r < rows; ++j) {
+      for (size_t j = span.first; j < span.first + span.count && j < cols && r < rows; ++j) {
         inputs += " " + BitsOf(src[r * src_stride + j]);
       }
       ADD_FAILURE() << what << ": data byte (" << r << ", " << byte << ") oracle 0x" << std::hex << int(data_ref[i])
@@ -227,7 +245,7 @@ bool CheckDequantize(Kernel kernel, const std::vector<uint8_t>& data, size_t dat
   for (size_t i = 0; i < ref.size(); ++i) {
     if (std::memcmp(&ref[i], &hwy[i], sizeof(Dst)) != 0) {
       const size_t r = i / dst_stride, c = i % dst_stride;
-      const size_t byte = c / ao::format_traits<F>::elements_per_byte;
+      const size_t byte = ao::format_traits<F>::data_row_bytes(c);  // (the first byte of c's packing group)
       ADD_FAILURE() << what << ": value (" << r << ", " << c << ") oracle " << BitsOf(ref[i]) << " hwy "
                     << BitsOf(hwy[i]) << " data byte 0x" << std::hex
                     << (r < rows && c < cols ? int(data[r * data_stride + byte]) : -1) << std::dec;

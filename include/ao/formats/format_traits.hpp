@@ -4,7 +4,8 @@
 // are quantized independently (the "tensor parameters").
 //
 // Every format family specializes it:
-//   block_scaled (MX)      data rows x cols/elements_per_byte bytes; scales rows x cols/block codes of scale_type
+//   block_scaled (MX)      data rows x storage::row_bytes(cols) bytes (cols/2 fp4, cols fp8 and fp6 as torchao,
+//                          cols*3/4 fp6 four in three); scales rows x cols/block codes of scale_type
 //   basic_nvfp4            as MX with float8_e4m3fn scales; two level: tensor parameter = the fp32 global scale
 //   float8_scaled          data rows x cols bytes; fp32 scales of torchao's shape (1x1, rows x 1, rows/R x cols/C);
 //                          per_tensor: tensor parameter = the one scale
@@ -89,17 +90,18 @@ struct granularity_shape<per_block<R, C>> {
 
 }  // namespace detail
 
-// MX and any other block_scaled format.
-template <class E, class B, class S, class R>
-struct format_traits<block_scaled<E, B, S, R>>
-    : detail::format_shape_rules<1, static_cast<std::size_t>(block_scaled<E, B, S, R>::block_size)> {
-  using format = block_scaled<E, B, S, R>;
+// MX and any other block_scaled format, whatever its element packing (P).
+template <class E, class B, class S, class R, class P>
+struct format_traits<block_scaled<E, B, S, R, P>>
+    : detail::format_shape_rules<1, static_cast<std::size_t>(block_scaled<E, B, S, R, P>::block_size)> {
+  using format = block_scaled<E, B, S, R, P>;
   using family = format_family::block_scaled;
   using scale_type = S;  // one code (a byte) per block
   using zero_point_type = no_zero_point;
   using tensor_params = no_tensor_params;
-  static constexpr int elements_per_byte = format::elements_per_byte;
-  static constexpr std::size_t data_row_bytes(std::size_t cols) noexcept { return cols / elements_per_byte; }
+  static constexpr int elements_per_byte = format::elements_per_byte;  // 0 for packings whose codes straddle bytes
+  // cols a multiple of the block: cols / 2 (torchao fp4), cols (torchao fp8, fp6), cols * 3 / 4 (fp6_4in3).
+  static constexpr std::size_t data_row_bytes(std::size_t cols) noexcept { return format::storage::row_bytes(cols); }
   static constexpr std::size_t scale_rows(std::size_t rows, std::size_t) noexcept { return rows; }
   static constexpr std::size_t scale_cols(std::size_t, std::size_t cols) noexcept { return cols / format::block_size; }
 };

@@ -7,6 +7,8 @@
 // mxfp6_e2m3   float6_e2m3fn    6     one per byte, bits 0-5
 // mxfp6_e3m2   float6_e3m2fn    6     one per byte, bits 0-5
 // mxfp4        float4_e2m1fn    4     two per byte, element 2i in the low nibble
+// (ao's other storage of fp6, four codes in three bytes: F::with_packing<ao::element_packing::fp6_4in3>, for
+// mxfp6_e2m3 and mxfp6_e3m2; ao/formats/element_packing.hpp.)
 #pragma once
 
 #include "ao/formats/block_scaled.hpp"

@@ -159,7 +159,10 @@ torchao_storage storage_of(std::uint64_t rows, std::uint64_t cols) {
   torchao_storage s;
   if constexpr (std::is_same_v<family, format_family::block_scaled>) {
     constexpr auto scale = detail::torchao_dtype_of<typename F::scale_type>();
-    if constexpr (scale.has_value() && detail::torchao_element_of<typename F::element_type>() != torchao_element::none) {
+    // MXTensor holds torchao's element packing only (fp6 one code a byte: not ao's fp6_4in3).
+    constexpr bool torchao_packing = std::is_same_v<typename F::packing, element_packing::torchao>;
+    if constexpr (torchao_packing && scale.has_value() &&
+                  detail::torchao_element_of<typename F::element_type>() != torchao_element::none) {
       s.family = torchao_storage_family::block_scaled;
       s.element = detail::torchao_element_of<typename F::element_type>();
       s.block_rows = 1;

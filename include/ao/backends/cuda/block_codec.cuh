@@ -1,8 +1,8 @@
 // ao/backends/cuda/block_codec.cuh: ao::cuda::detail::block_codec<F>, what the CUDA block kernels need from a
-// format whose blocks of consecutive values share one scale (MX and any block_scaled format; NVFP4, single and
-// two level; FP8 with 1 x C blocks, quantize only). Each member is one step of the scalar oracle
-// (ao/backends/scalar/block_scaled.hpp, nvfp4.hpp), called as it is, so the device computes the oracle's bytes by
-// construction:
+// format whose blocks of consecutive values share one scale (MX and any block_scaled format with torchao's element
+// packing: has_gpu_element_storage_v; NVFP4, single and two level; FP8 with 1 x C blocks, quantize only). Each
+// member is one step of the scalar oracle (ao/backends/scalar/block_scaled.hpp, nvfp4.hpp), called as it is, so
+// the device computes the oracle's bytes by construction:
 //
 //   block_params of<Src>(amax)            the scale of a block whose max |x| (as the oracle computes it) is amax
 //   stored_scale(block_params)            what the scales buffer holds for it (scale_storage: a byte, or fp32)
@@ -23,11 +23,21 @@
 #include "ao/backends/scalar/nvfp4.hpp"
 #include "ao/config.hpp"
 #include "ao/formats/block_scaled.hpp"
+#include "ao/formats/element_packing.hpp"
 #include "ao/formats/float8.hpp"
 #include "ao/formats/granularity.hpp"
 #include "ao/formats/nvfp4.hpp"
 
 namespace ao::cuda::detail {
+
+// Whether the CUDA kernels can read and write F's element data: they address code k at byte k / elements_per_byte
+// (one code a byte, or two, low nibble first), so a block_scaled format needs torchao's element packing; codes
+// that straddle bytes (ao::element_packing::fp6_4in3) have no GPU kernels yet. Every other family: yes.
+template <class F>
+inline constexpr bool has_gpu_element_storage_v = true;
+template <class E, class B, class S, class R, class P>
+inline constexpr bool has_gpu_element_storage_v<block_scaled<E, B, S, R, P>> =
+    std::is_same_v<P, element_packing::torchao>;
 
 template <class F>
 struct block_codec;

@@ -135,6 +135,9 @@ void matmul(strided_view<const ao::bfloat16, 2> x, const W& w_in, const strided_
                 "ao::cuda::matmul: y is a mutable view of float or ao::bfloat16");
   using weights = matmul_weights<W>;
   using F = typename weights::format;
+  static_assert(has_gpu_element_storage_v<F>,
+                "ao::cuda::matmul: block-scaled weights with codes packed across bytes "
+                "(ao::element_packing::fp6_4in3) have no GPU decoder yet; use torchao's packing");
   const const_quantized_view<F> w = weights::view(w_in);
   const char* op = "ao::cuda::matmul";
   const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";

@@ -109,11 +109,14 @@ inline void clear_swizzle_padding(void* scales, std::size_t scale_rows, std::siz
         "ao::cuda::quantize: cudaMemsetAsync (swizzle padding)");
 }
 
+// Block-scaled formats with torchao's element packing (not ao::element_packing::fp6_4in3, whose codes straddle
+// bytes: has_gpu_element_storage_v), NVFP4 and FP8.
 template <class F>
 constexpr bool has_cuda_kernels() {
   using family = typename format_traits<F>::family;
-  return std::is_same_v<family, format_family::block_scaled> || std::is_same_v<family, format_family::nvfp4> ||
-         std::is_same_v<family, format_family::float8>;
+  return (std::is_same_v<family, format_family::block_scaled> || std::is_same_v<family, format_family::nvfp4> ||
+          std::is_same_v<family, format_family::float8>) &&
+         has_gpu_element_storage_v<F>;
 }
 
 // A view's rows as one (base, row stride) pair; ao::error when its leading dims do not collapse.
@@ -341,7 +344,8 @@ void quantize_dim1(strided_view<const Src, 2> src, const quantized_view<F>& dst,
                    scale_layout layout = scale_layout::row_major) {
   static_assert(ao::detail::is_torch_float_v<Src>,
                 "ao::cuda::quantize_dim1: the source is float, ao::bfloat16 or ao::float16");
-  static_assert(detail::has_byte_scales<F>(), "ao::cuda::quantize_dim1: a column-wise kernel exists for MX and NVFP4");
+  static_assert(detail::has_byte_scales<F>() && detail::has_cuda_kernels<F>(),
+                "ao::cuda::quantize_dim1: a column-wise kernel exists for MX (torchao's element packing) and NVFP4");
   const char* op = "ao::cuda::quantize_dim1";
   const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";
   ao::detail::check_strides(op, "src", src);

@@ -1,5 +1,5 @@
 // ao/backends/hwy/block_scaled-inl.h: Highway kernels for the block-scaled (MX) formats,
-// ao::block_scaled<Element, block<N>, Scale, Rule>: quantize and dequantize one ao::quantize_task /
+// ao::block_scaled<Element, block<N>, Scale, Rule, Packing>: quantize and dequantize one ao::quantize_task /
 // ao::dequantize_task (ao/backends/task.hpp), byte- and bit-identical to ao::scalar::quantize / dequantize
 // (ao/backends/scalar/task.hpp, block_scaled.hpp) on every Highway target.
 //
@@ -14,9 +14,12 @@
 //          to inf/NaN (rceil). A NaN x keeps its own NaN (x86's first-operand rule of the scalar x[i] * inverse,
 //          written out so that every target agrees); NaN-scale blocks (255) take that path, fp4 / fp6 the oracle's
 //          torchao converter codes; finite blocks skip the NaN and inf handling.
-//   store  codes narrowed to bytes, 4-bit codes nibble-packed (element 2i in the low nibble).
+//   store  codes narrowed to bytes, as the element packing stores them (ao/formats/element_packing.hpp): torchao's
+//          straight into the row, 4-bit codes nibble-packed (element 2i in the low nibble); fp6_4in3 one a byte
+//          into a block of scratch, then four in three bytes by PackFp6x4In3 (element_packing-inl.h).
 // Dequantize: value(code) * s, s = the e8m0 value rounded to Dst's dtype (fp16: >= 2^16 is inf, <= 2^-25 is 0),
-// rounded to Dst (convert-inl.h). Element types without a vector codec (kExmyVectorizable) use the scalar oracle.
+// rounded to Dst (convert-inl.h); fp6_4in3 blocks are first unpacked to one code a byte (UnpackFp6x4In3).
+// Element types without a vector codec (kExmyVectorizable) use the scalar oracle.
 
 #if defined(AO_BACKENDS_HWY_BLOCK_SCALED_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef AO_BACKENDS_HWY_BLOCK_SCALED_INL_H_
@@ -34,12 +37,14 @@
 #include <type_traits>
 
 #include "ao/backends/hwy/convert-inl.h"
+#include "ao/backends/hwy/element_packing-inl.h"
 #include "ao/backends/hwy/exmy-inl.h"
 #include "ao/backends/hwy/reduce-inl.h"
 #include "ao/backends/hwy/streaming.hpp"
 #include "ao/backends/scalar/task.hpp"
 #include "ao/backends/task.hpp"
 #include "ao/formats/block_scaled.hpp"
+#include "ao/formats/element_packing.hpp"
 #include "ao/formats/scale_rule.hpp"
 #include "ao/numeric/bfloat16.hpp"
 #include "ao/numeric/detail/bits.hpp"
@@ -137,18 +142,34 @@ inline constexpr bool kBlockScaledVectorizable = E::bits_per_value <= 8 && kExmy
 // The largest power of two dividing n (the lane cap of a block's vectors).
 constexpr size_t PowerOfTwoDivisor(size_t n) { return n & (~n + 1); }
 
+// How the block loops store a block's codes under F's element packing: kCodesPerByte codes a byte (1, or 2
+// nibble-packed) at the block's bytes (torchao's packing), or, with kFp6x4In3, one a byte into a block of scratch
+// that PackFp6x4In3 / UnpackFp6x4In3 convert, kGroupLanes groups of four codes at a time. kBlockBytes: a block's
+// bytes in the row.
+template <class F>
+struct BlockStorage {
+  static constexpr size_t kN = static_cast<size_t>(F::block_size);
+  static constexpr bool kFp6x4In3 = std::is_same_v<typename F::packing, ao::element_packing::fp6_4in3>;
+  static constexpr int kCodesPerByte = kFp6x4In3 ? 1 : F::elements_per_byte;
+  static_assert(kCodesPerByte == 1 || kCodesPerByte == 2, "block_scaled kernels: an element packing they know");
+  static constexpr size_t kBlockBytes = F::storage::row_bytes(kN);
+  static constexpr size_t kGroupLanes = PowerOfTwoDivisor(kFp6x4In3 ? kN / 4 : 1);
+  static constexpr size_t kScratch = kFp6x4In3 ? kN : 1;  // bytes of the dequantize kernel's block of scratch
+};
+
 }  // namespace detail
 
-template <class E, class B, class S, class R, class Src>
-void Quantize(const ao::quantize_task<ao::block_scaled<E, B, S, R>, Src>& t) {
-  using F = ao::block_scaled<E, B, S, R>;
+template <class E, class B, class S, class R, class P, class Src>
+void Quantize(const ao::quantize_task<ao::block_scaled<E, B, S, R, P>, Src>& t) {
+  using F = ao::block_scaled<E, B, S, R, P>;
   if constexpr (!detail::kBlockScaledVectorizable<E>) {
     ao::scalar::quantize(t);
   } else {
     using Spec = typename E::spec;
+    using Storage = detail::BlockStorage<F>;
     constexpr ao::overflow kOverflow =
         std::is_same_v<R, ao::scale_rule::rceil> ? ao::overflow::to_inf_or_nan : E::default_overflow;
-    constexpr int kEpb = F::elements_per_byte;
+    constexpr int kEpb = Storage::kCodesPerByte;
     constexpr size_t kN = static_cast<size_t>(F::block_size);
     const hn::CappedTag<float, detail::PowerOfTwoDivisor(kN)> d;
     const hn::RebindToSigned<decltype(d)> di;
@@ -217,31 +238,46 @@ void Quantize(const ao::quantize_task<ao::block_scaled<E, B, S, R>, Src>& t) {
         hn::Store(hn::BitCast(d, detail::E8M0InverseBits(di, scale_bytes)), d, inverses);
         std::memcpy(static_cast<void*>(scales + b0), bytes, n);
         for (size_t j = 0; j < n; ++j) {
-          encode_block(x + j * kN, data + (b0 + j) * kN / kEpb, bytes[j], hn::Set(d, inverses[j]));
+          uint8_t* out = data + (b0 + j) * Storage::kBlockBytes;
+          if constexpr (Storage::kFp6x4In3) {
+            HWY_ALIGN uint8_t block_codes[kN];  // one a byte
+            const hn::CappedTag<uint8_t, Storage::kGroupLanes> d8;
+            encode_block(x + j * kN, block_codes, bytes[j], hn::Set(d, inverses[j]));
+            for (size_t g = 0; g < kN / 4; g += hn::Lanes(d8)) PackFp6x4In3(d8, block_codes + 4 * g, out + 3 * g);
+          } else {
+            encode_block(x + j * kN, out, bytes[j], hn::Set(d, inverses[j]));
+          }
         }
       }
     }
   }
 }
 
-template <class E, class B, class S, class R, class Dst>
-void Dequantize(const ao::dequantize_task<ao::block_scaled<E, B, S, R>, Dst>& t) {
-  using F = ao::block_scaled<E, B, S, R>;
+template <class E, class B, class S, class R, class P, class Dst>
+void Dequantize(const ao::dequantize_task<ao::block_scaled<E, B, S, R, P>, Dst>& t) {
+  using F = ao::block_scaled<E, B, S, R, P>;
   if constexpr (!detail::kBlockScaledVectorizable<E>) {
     ao::scalar::dequantize(t);
   } else {
     using Spec = typename E::spec;
-    constexpr int kEpb = F::elements_per_byte;
+    using Storage = detail::BlockStorage<F>;
+    constexpr int kEpb = Storage::kCodesPerByte;
     constexpr size_t kN = static_cast<size_t>(F::block_size);
     const hn::CappedTag<float, detail::PowerOfTwoDivisor(kN)> d;
     const size_t lanes = hn::Lanes(d);
     const size_t blocks = t.cols / kN;
+    [[maybe_unused]] HWY_ALIGN uint8_t block_codes[Storage::kScratch];  // fp6_4in3: a block's codes, one a byte
     for (size_t r = 0; r < t.rows; ++r) {
       const uint8_t* data = t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride;
       const S* scales = t.scales + static_cast<std::ptrdiff_t>(r) * t.scales_stride;
       Dst* row = t.dst + static_cast<std::ptrdiff_t>(r) * t.dst_stride;
       for (size_t b = 0; b < blocks; ++b) {
-        const uint8_t* in = data + b * kN / kEpb;
+        const uint8_t* in = data + b * Storage::kBlockBytes;
+        if constexpr (Storage::kFp6x4In3) {
+          const hn::CappedTag<uint8_t, Storage::kGroupLanes> d8;
+          for (size_t g = 0; g < kN / 4; g += hn::Lanes(d8)) UnpackFp6x4In3(d8, in + 3 * g, block_codes + 4 * g);
+          in = block_codes;
+        }
         Dst* out = row + b * kN;
         const auto s = hn::Set(d, detail::E8M0ScaleAs<Dst>(scales[b].bits()));
         for (size_t i = 0; i < kN; i += lanes) {

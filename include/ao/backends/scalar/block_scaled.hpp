@@ -1,6 +1,7 @@
 // ao/backends/scalar/block_scaled.hpp: the scalar oracle for block-scaled formats (MX today): quantize and
-// dequantize one block, and whole row-major matrices. Plain loops, bit-exact with torchao's to_mx / to_dtype
-// (numerics spec §1.2, §1.6); every SIMD and CUDA kernel is tested against these.
+// dequantize one block (as codes, and as the bytes F stores: its element packing), and whole row-major matrices.
+// Plain loops, bit-exact with torchao's to_mx / to_dtype (numerics spec §1.2, §1.6); every SIMD and CUDA kernel is
+// tested against these.
 #pragma once
 
 #include <cstddef>
@@ -126,12 +127,29 @@ AO_HOST_DEVICE constexpr void dequantize_block(const std::uint8_t* AO_RESTRICT c
   for (int i = 0; i < F::block_size; ++i) out[i] = dequantize_element<F, Out>(codes[i], s);
 }
 
+// One block as F stores it: quantize_stored_block writes the block's F::storage::row_bytes(F::block_size) bytes
+// of element data (its codes packed by F's element packing: ao/formats/element_packing.hpp) and returns the scale
+// byte; dequantize_stored_block reads them back. A block holds whole packing groups, so a row is its blocks'
+// bytes one after the other. Host only (the packers are); constexpr.
+template <class F>
+constexpr std::uint8_t quantize_stored_block(const float* AO_RESTRICT x, std::uint8_t* AO_RESTRICT out) {
+  std::uint8_t codes[F::block_size] = {};
+  const std::uint8_t scale = quantize_block<F>(x, codes);
+  F::storage::pack(codes, F::block_size, out);
+  return scale;
+}
+template <class F, class Out = float>
+constexpr void dequantize_stored_block(const std::uint8_t* AO_RESTRICT in, std::uint8_t scale, Out* AO_RESTRICT out) {
+  std::uint8_t codes[F::block_size] = {};
+  F::storage::unpack(in, F::block_size, codes);
+  dequantize_block<F, Out>(codes, scale, out);
+}
+
 namespace detail {
 
 template <class F>
 void check_block_shape(const char* op, std::size_t cols) {
-  if (cols % static_cast<std::size_t>(F::block_size) != 0 ||
-      cols % static_cast<std::size_t>(F::elements_per_byte) != 0) {
+  if (cols % static_cast<std::size_t>(F::block_size) != 0) {
     throw ao::error(std::string(op) + ": cols = " + std::to_string(cols) + " is not a multiple of the block size " +
                     std::to_string(F::block_size));
   }
@@ -139,10 +157,16 @@ void check_block_shape(const char* op, std::size_t cols) {
 
 }  // namespace detail
 
-// Bytes of element storage per row, and scales per row, for `cols` values.
+// Bytes of element storage per row, and scales per row, for `cols` values (a multiple of the block size), of a
+// block_scaled format or NVFP4 (whose blocks use these too): cols / elements_per_byte where a byte holds whole
+// codes, else the element packing's row bytes (fp6_4in3: cols * 3 / 4).
 template <class F>
 constexpr std::size_t packed_row_bytes(std::size_t cols) noexcept {
-  return cols / static_cast<std::size_t>(F::elements_per_byte);
+  if constexpr (F::elements_per_byte == 0) {
+    return F::storage::row_bytes(cols);
+  } else {
+    return cols / static_cast<std::size_t>(F::elements_per_byte);
+  }
 }
 template <class F>
 constexpr std::size_t scales_per_row(std::size_t cols) noexcept {
@@ -154,18 +178,11 @@ constexpr std::size_t scales_per_row(std::size_t cols) noexcept {
 template <class F>
 void quantize_rows(const float* x, std::size_t rows, std::size_t cols, std::uint8_t* qdata, std::uint8_t* scales) {
   detail::check_block_shape<F>("quantize", cols);
-  std::uint8_t codes[F::block_size];
+  constexpr std::size_t block_bytes = packed_row_bytes<F>(F::block_size);
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t b = 0; b < scales_per_row<F>(cols); ++b) {
-      const std::size_t first = r * cols + b * F::block_size;
-      scales[r * scales_per_row<F>(cols) + b] = quantize_block<F>(x + first, codes);
-      std::uint8_t* out = qdata + first / F::elements_per_byte;
-      if constexpr (F::elements_per_byte == 2) {
-        for (int i = 0; i < F::block_size; i += 2)
-          out[i / 2] = static_cast<std::uint8_t>(codes[i] | (codes[i + 1] << 4));
-      } else {
-        for (int i = 0; i < F::block_size; ++i) out[i] = codes[i];
-      }
+      std::uint8_t* out = qdata + r * packed_row_bytes<F>(cols) + b * block_bytes;
+      scales[r * scales_per_row<F>(cols) + b] = quantize_stored_block<F>(x + r * cols + b * F::block_size, out);
     }
   }
 }
@@ -175,20 +192,11 @@ template <class F>
 void dequantize_rows(const std::uint8_t* qdata, const std::uint8_t* scales, std::size_t rows, std::size_t cols,
                      float* out) {
   detail::check_block_shape<F>("dequantize", cols);
-  std::uint8_t codes[F::block_size];
+  constexpr std::size_t block_bytes = packed_row_bytes<F>(F::block_size);
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t b = 0; b < scales_per_row<F>(cols); ++b) {
-      const std::size_t first = r * cols + b * F::block_size;
-      const std::uint8_t* in = qdata + first / F::elements_per_byte;
-      if constexpr (F::elements_per_byte == 2) {
-        for (int i = 0; i < F::block_size; i += 2) {
-          codes[i] = in[i / 2] & 0x0F;
-          codes[i + 1] = static_cast<std::uint8_t>(in[i / 2] >> 4);
-        }
-      } else {
-        for (int i = 0; i < F::block_size; ++i) codes[i] = in[i];
-      }
-      dequantize_block<F>(codes, scales[r * scales_per_row<F>(cols) + b], out + first);
+      dequantize_stored_block<F>(qdata + r * packed_row_bytes<F>(cols) + b * block_bytes,
+                                 scales[r * scales_per_row<F>(cols) + b], out + r * cols + b * F::block_size);
     }
   }
 }

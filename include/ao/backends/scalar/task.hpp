@@ -49,8 +49,9 @@ constexpr Dst from_float(float v) noexcept {
   }
 }
 
-// One block's codes to and from storage: two a byte, element 2i in the low nibble, when 4-bit (torchao's
-// pack_uint4, ao/layout/bit_packing.hpp); one a byte otherwise.
+// NVFP4's codes to and from storage: two a byte, element 2i in the low nibble, when 4-bit (torchao's pack_uint4,
+// ao/layout/bit_packing.hpp); one a byte otherwise. (Block-scaled formats use their element packing's
+// F::storage, ao/formats/element_packing.hpp.)
 template <int ElementsPerByte>
 void pack_codes(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
   if constexpr (ElementsPerByte == 2) {
@@ -107,19 +108,18 @@ affine_range min_max(const rows_view<Src>& v) {
 
 // ---- Quantize ----
 
-// MX and every block_scaled format.
-template <class E, class B, class S, class R, class Src>
-void quantize(const quantize_task<block_scaled<E, B, S, R>, Src>& t) {
-  using F = block_scaled<E, B, S, R>;
+// MX and every block_scaled format, with any element packing (P).
+template <class E, class B, class S, class R, class P, class Src>
+void quantize(const quantize_task<block_scaled<E, B, S, R, P>, Src>& t) {
+  using F = block_scaled<E, B, S, R, P>;
+  constexpr std::size_t block_bytes = F::storage::row_bytes(F::block_size);
   std::vector<float> buffer;
-  std::uint8_t codes[F::block_size];
   for (std::size_t r = 0; r < t.rows; ++r) {
     const float* x = detail::row_as_float(t.src + static_cast<std::ptrdiff_t>(r) * t.src_stride, t.cols, buffer);
     std::uint8_t* data = t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride;
     S* scales = t.scales + static_cast<std::ptrdiff_t>(r) * t.scales_stride;
     for (std::size_t b = 0; b < t.cols / F::block_size; ++b) {
-      scales[b] = S::from_bits(quantize_block<F>(x + b * F::block_size, codes));
-      detail::pack_codes<F::elements_per_byte>(codes, F::block_size, data + b * F::block_size / F::elements_per_byte);
+      scales[b] = S::from_bits(quantize_stored_block<F>(x + b * F::block_size, data + b * block_bytes));
     }
   }
 }
@@ -220,18 +220,16 @@ void quantize(const quantize_task<affine<T, M, G, S, Z, E>, Src>& t) {
 
 // ---- Dequantize ----
 
-template <class E, class B, class S, class R, class Dst>
-void dequantize(const dequantize_task<block_scaled<E, B, S, R>, Dst>& t) {
-  using F = block_scaled<E, B, S, R>;
-  std::uint8_t codes[F::block_size];
+template <class E, class B, class S, class R, class P, class Dst>
+void dequantize(const dequantize_task<block_scaled<E, B, S, R, P>, Dst>& t) {
+  using F = block_scaled<E, B, S, R, P>;
+  constexpr std::size_t block_bytes = F::storage::row_bytes(F::block_size);
   for (std::size_t r = 0; r < t.rows; ++r) {
     const std::uint8_t* data = t.data + static_cast<std::ptrdiff_t>(r) * t.data_stride;
     const S* scales = t.scales + static_cast<std::ptrdiff_t>(r) * t.scales_stride;
     Dst* out = t.dst + static_cast<std::ptrdiff_t>(r) * t.dst_stride;
     for (std::size_t b = 0; b < t.cols / F::block_size; ++b) {
-      detail::unpack_codes<F::elements_per_byte>(data + b * F::block_size / F::elements_per_byte, F::block_size,
-                                                 codes);
-      dequantize_block<F, Dst>(codes, scales[b].bits(), out + b * F::block_size);
+      dequantize_stored_block<F, Dst>(data + b * block_bytes, scales[b].bits(), out + b * F::block_size);
     }
   }
 }
