@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "ao/backends/cuda/block_codec.cuh"
+#include "ao/backends/cuda/float8_decode.cuh"
 #include "ao/backends/cuda/hip.cuh"
 #include "ao/backends/cuda/vector_io.cuh"
 #include "ao/config.hpp"
@@ -163,11 +164,15 @@ __global__ void __launch_bounds__(256)
       const float m =
           codec.template multiplier<Out>(scales[scale_index<SwizzledScales>(r, block, scales_stride, scale_cols)]);
       float y[V];
-      AO_UNROLL
-      for (int j = 0; j < V; ++j) {
-        const std::uint8_t code =
-            E == 2 ? static_cast<std::uint8_t>((packed[j / E] >> (4 * (j % E))) & 0xF) : packed[j];
-        y[j] = codec.decode(code, m);
+      bool decoded = false;
+      if constexpr (E == 1) decoded = decode_scaled_float8<typename F::element_type, V>(packed, m, y);
+      if (!decoded) {
+        AO_UNROLL
+        for (int j = 0; j < V; ++j) {
+          const std::uint8_t code =
+              E == 2 ? static_cast<std::uint8_t>((packed[j / E] >> (4 * (j % E))) & 0xF) : packed[j];
+          y[j] = codec.decode(code, m);
+        }
       }
       store_values<V>(dst_row + static_cast<std::size_t>(v) * V, y, wide_dst);
     }

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ao/backends/cuda/float8_decode.cuh"
 #include "ao/backends/cuda/float8_values.cuh"
 #include "ao/backends/cuda/hip.cuh"
 #include "ao/backends/cuda/vector_io.cuh"
@@ -90,8 +91,13 @@ __global__ void __launch_bounds__(256)
       load_bytes<V>(codes, data_row + static_cast<std::size_t>(v) * V, wide_data);
       const float scale = scale_row[v / vectors_per_granule];
       float y[V];
-      AO_UNROLL
-      for (int j = 0; j < V; ++j) y[j] = scalar::dequantize_value<F, Out>(codes[j], scale);
+      if (decode_scaled_float8<typename F::element_type, V>(codes, scale, y)) {
+        AO_UNROLL
+        for (int j = 0; j < V; ++j) y[j] = ao::detail::round_to_dtype<Out>(y[j]);  // dequantize_value's last step
+      } else {
+        AO_UNROLL
+        for (int j = 0; j < V; ++j) y[j] = scalar::dequantize_value<F, Out>(codes[j], scale);
+      }
       store_values<V>(dst_row + static_cast<std::size_t>(v) * V, y, wide_dst);
     }
   }
