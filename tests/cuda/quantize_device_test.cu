@@ -215,12 +215,55 @@ void check_format(std::uint32_t seed) {
   check_case<F, Src, float>(rm * (rm > 1 ? 2 : 301), cm * ((511 + cm) / cm), 0, 0, seed + 3, true);
 }
 
+// The oracle's quantize of a dense rows x cols matrix of Src: data rows of data_row_bytes(cols) bytes, row-major
+// scales, the NVFP4 global scale; view() shows them as a quantized view.
+template <class F>
+struct oracle_quantized {
+  std::size_t rows = 0, cols = 0;
+  std::vector<std::uint8_t> data;
+  std::vector<ao::scale_storage_t<F>> scales;
+  float global = 0.0f;
+
+  ao::quantized_view<F> view() {
+    using traits = ao::format_traits<F>;
+    ao::quantized_view<F> q;
+    q.data = data.data();
+    q.data_stride = static_cast<std::ptrdiff_t>(traits::data_row_bytes(cols));
+    q.scales = scales.data();
+    q.scales_stride = static_cast<std::ptrdiff_t>(traits::scale_cols(rows, cols));
+    q.rows = rows;
+    q.cols = cols;
+    if constexpr (std::is_same_v<typename traits::family, ao::format_family::nvfp4>) {
+      if constexpr (F::global_scale) q.global_scale = &global;
+    }
+    return q;
+  }
+  // The scales as bytes, row-major or in the 128x4 blocked layout (layout::to_blocked).
+  std::vector<std::uint8_t> scale_bytes(bool swizzled) const {
+    using traits = ao::format_traits<F>;
+    const std::size_t scale_rows = traits::scale_rows(rows, cols), scale_cols = traits::scale_cols(rows, cols);
+    std::vector<std::uint8_t> bytes(scales.size() * sizeof(scales[0]));
+    std::memcpy(bytes.data(), scales.data(), bytes.size());
+    if (!swizzled) return bytes;
+    std::vector<std::uint8_t> blocked(ao::layout::swizzled_size(scale_rows, scale_cols));
+    ao::layout::to_blocked(bytes.data(), scale_rows, scale_cols, blocked.data());
+    return blocked;
+  }
+};
+
+template <class F, class Src>
+void oracle_quantize(const std::vector<Src>& src, oracle_quantized<F>& out) {
+  using traits = ao::format_traits<F>;
+  out.data.assign(out.rows * traits::data_row_bytes(out.cols), 0);
+  out.scales.assign(traits::scale_rows(out.rows, out.cols) * traits::scale_cols(out.rows, out.cols), {});
+  ao::quantize<F>(ao::strided_view<const Src, 2>(src.data(), {out.rows, out.cols}), out.view(), ao::backend::scalar{});
+}
+
 // Swizzled scales (ao::cuda::scale_layout::swizzled): the GPU's codes equal the oracle's, its scale buffer equals
 // layout::to_blocked of the oracle's row-major scales byte for byte, padding zeros included (the device buffer
 // starts poisoned), and dequantizing from the swizzled scales gives the oracle's dequantize of the same bytes.
 template <class F, class Src, class Dst = Src>
 void check_swizzled_case(std::size_t rows, std::size_t cols, std::uint32_t seed) {
-  using traits = ao::format_traits<F>;
   using S = ao::scale_storage_t<F>;
   const std::string what = name_of<F>() + " " + dtype_name<Src>() + "->" + dtype_name<Dst>() + " " +
                            std::to_string(rows) + "x" + std::to_string(cols) + " swizzled scales";
@@ -230,25 +273,13 @@ void check_swizzled_case(std::size_t rows, std::size_t cols, std::uint32_t seed)
   const std::vector<float> values = make_values(rows, cols, seed, true);
   std::vector<Src> src(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) src[i] = Src(values[i]);
-  const std::size_t row_bytes = traits::data_row_bytes(cols);
-  const std::size_t scale_rows = traits::scale_rows(rows, cols), scale_cols = traits::scale_cols(rows, cols);
-  std::vector<std::uint8_t> want_data(rows * row_bytes);
-  std::vector<S> want_scales(scale_rows * scale_cols);
-  float want_global = 0.0f;
-  ao::quantized_view<F> host_q;
-  host_q.data = want_data.data();
-  host_q.data_stride = static_cast<std::ptrdiff_t>(row_bytes);
-  host_q.scales = want_scales.data();
-  host_q.scales_stride = static_cast<std::ptrdiff_t>(scale_cols);
-  host_q.rows = rows;
-  host_q.cols = cols;
-  if constexpr (std::is_same_v<typename traits::family, ao::format_family::nvfp4>) {
-    if constexpr (F::global_scale) host_q.global_scale = &want_global;
-  }
-  ao::quantize<F>(ao::strided_view<const Src, 2>(src.data(), {rows, cols}), host_q, ao::backend::scalar{});
-  std::vector<std::uint8_t> want_blocked(ao::layout::swizzled_size(scale_rows, scale_cols));
-  ao::layout::to_blocked(reinterpret_cast<const std::uint8_t*>(want_scales.data()), scale_rows, scale_cols,
-                         want_blocked.data());
+  oracle_quantized<F> want;
+  want.rows = rows;
+  want.cols = cols;
+  oracle_quantize<F>(src, want);
+  const ao::quantized_view<F> host_q = want.view();
+  const std::vector<std::uint8_t>& want_data = want.data;
+  const std::vector<std::uint8_t> want_blocked = want.scale_bytes(true);
 
   device_buffer d_src(src.size() * sizeof(Src)), d_data(want_data.size()), d_scales(want_blocked.size()),
       d_global(sizeof(float));
@@ -307,29 +338,14 @@ void check_dim1_case(std::size_t m, std::size_t k, std::size_t pad, std::size_t 
       src[r * src_stride + c] = Src(transposed[c * m + r]);
       src_t[c * m + r] = Src(transposed[c * m + r]);
     }
+  oracle_quantized<F> want;
+  want.rows = k;
+  want.cols = m;
+  oracle_quantize<F>(src_t, want);
+  const ao::quantized_view<F> host_q = want.view();
+  const std::vector<std::uint8_t>& want_data = want.data;
+  const std::vector<std::uint8_t> want_scale_bytes = want.scale_bytes(swizzled);
   const std::size_t row_bytes = traits::data_row_bytes(m);
-  const std::size_t scale_rows = traits::scale_rows(k, m), scale_cols = traits::scale_cols(k, m);
-  std::vector<std::uint8_t> want_data(k * row_bytes);
-  std::vector<S> want_scales(scale_rows * scale_cols);
-  float want_global = 0.0f;
-  ao::quantized_view<F> host_q;
-  host_q.data = want_data.data();
-  host_q.data_stride = static_cast<std::ptrdiff_t>(row_bytes);
-  host_q.scales = want_scales.data();
-  host_q.scales_stride = static_cast<std::ptrdiff_t>(scale_cols);
-  host_q.rows = k;
-  host_q.cols = m;
-  if constexpr (std::is_same_v<typename traits::family, ao::format_family::nvfp4>) {
-    if constexpr (F::global_scale) host_q.global_scale = &want_global;
-  }
-  ao::quantize<F>(ao::strided_view<const Src, 2>(src_t.data(), {k, m}), host_q, ao::backend::scalar{});
-  std::vector<std::uint8_t> want_scale_bytes(scale_rows * scale_cols);
-  std::memcpy(want_scale_bytes.data(), want_scales.data(), want_scale_bytes.size());
-  if (swizzled) {
-    std::vector<std::uint8_t> blocked(ao::layout::swizzled_size(scale_rows, scale_cols));
-    ao::layout::to_blocked(want_scale_bytes.data(), scale_rows, scale_cols, blocked.data());
-    want_scale_bytes = blocked;
-  }
 
   const std::size_t data_stride = row_bytes + pad;
   device_buffer d_src(src.size() * sizeof(Src), offset * sizeof(Src)), d_data(k * data_stride, offset),
@@ -353,7 +369,7 @@ void check_dim1_case(std::size_t m, std::size_t k, std::size_t pad, std::size_t 
   bool global_ok = true;
   if (host_q.global_scale) {
     const auto g = d_global.download();
-    global_ok = std::memcmp(g.data(), &want_global, sizeof(float)) == 0;
+    global_ok = std::memcmp(g.data(), &want.global, sizeof(float)) == 0;
   }
   report(bad_data == 0 && bad_scales == 0 && global_ok, "dim1       " + what,
          std::to_string(bad_data) + "/" + std::to_string(k * row_bytes) + " code bytes differ" +
