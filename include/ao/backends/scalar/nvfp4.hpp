@@ -14,9 +14,11 @@
 #include <type_traits>
 
 #include "ao/backends/scalar/block_scaled.hpp"
+#include "ao/backends/scalar/float8.hpp"
 #include "ao/backends/scalar/torch_dtype.hpp"
 #include "ao/config.hpp"
 #include "ao/error.hpp"
+#include "ao/formats/float8.hpp"
 #include "ao/formats/nvfp4.hpp"
 #include "ao/numeric/bfloat16.hpp"
 #include "ao/numeric/detail/bits.hpp"
@@ -27,8 +29,11 @@
 namespace ao::scalar {
 namespace detail {
 
-// torch.clamp: NaN passes through.
+// torch.clamp: NaN passes through, sign and payload included. The NaN test is explicit: without it nvcc turns the
+// comparisons into min.NaN / max.NaN, which return the canonical NaN (a zero tensor's two-level scale byte, from
+// x86's negative 0 / 0, came out 0x7F instead of 0xFF).
 AO_HOST_DEVICE constexpr float nvfp4_clamp(float v, float lo, float hi) noexcept {
+  if (v != v) return v;
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
@@ -77,9 +82,12 @@ AO_HOST_DEVICE constexpr float nvfp4_global_scale(const float* x, std::size_t n)
 AO_HOST_DEVICE constexpr float8_e4m3fn nvfp4_block_scale(float amax) noexcept {
   return float8_e4m3fn(detail::nvfp4_clamp(amax / nvfp4::element_max, nvfp4::scale_min, nvfp4::scale_max));
 }
+// The division by the global scale is x86's (torch_divide): a tensor of zeros has a global scale of 0, and 0 / 0 is
+// x86's negative default NaN (scale byte 0xFF) where the GPU's division would give a positive one (0x7F).
 AO_HOST_DEVICE constexpr float8_e4m3fn nvfp4_block_scale(float amax, float global_scale) noexcept {
-  return float8_e4m3fn(
-      detail::nvfp4_clamp((amax / nvfp4::element_max) / global_scale, nvfp4::scale_min, nvfp4::scale_max));
+  return float8_e4m3fn(detail::nvfp4_clamp(
+      detail::torch_divide<float8_arithmetic::torch_cpu>(amax / nvfp4::element_max, global_scale), nvfp4::scale_min,
+      nvfp4::scale_max));
 }
 AO_HOST_DEVICE constexpr float nvfp4_block_multiplier(float8_e4m3fn s) noexcept { return 1.0f / float(s); }
 AO_HOST_DEVICE constexpr float nvfp4_block_multiplier(float8_e4m3fn s, float global_scale) noexcept {
