@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "ao/backends/cuda/float8_values.cuh"
@@ -27,6 +28,10 @@
 #include "ao/formats/float8.hpp"
 #include "ao/formats/granularity.hpp"
 #include "ao/formats/nvfp4.hpp"
+#include "ao/numeric/detail/float4_encode_by_steps.hpp"
+#include "ao/numeric/detail/float6_via_float8.hpp"
+#include "ao/numeric/float4.hpp"
+#include "ao/numeric/float6.hpp"
 
 namespace ao::cuda::detail {
 
@@ -63,18 +68,41 @@ struct block_codec<block_scaled<E, B, S, R>> {
   }
   // encode() of two values of a finite block (max |x| below +Inf, so no NaN or Inf in it and a finite, nonzero
   // inverse): x0's code in bits 0-7, x1's in bits 8-15. The products are then plain fp32 products, cast by the
-  // element cast alone (scalar::cast_element); on sm_89+ the saturating float8 elements convert both in one
-  // cvt.rn.satfinite, as their single-value cast does (tests/cuda/numeric_device_test.cu checks every float32).
+  // element cast alone (scalar::cast_element), or by an equal shortcut: fp4 by its steps
+  // (float4_encode_by_steps.hpp); on sm_89+ the saturating float8 elements convert both in one cvt.rn.satfinite, as
+  // their single-value cast does (tests/cuda/numeric_device_test.cu checks every float32), and fp6 through that
+  // conversion of the scaled products (float6_via_float8.hpp; tests/numeric/encode_exhaustive_test.cc checks
+  // both shortcuts against the codec for every float32).
   AO_DEVICE AO_FORCEINLINE std::uint32_t encode_finite_pair(float x0, float x1, const block_params& b) const {
     const float y0 = x0 * b.inverse, y1 = x1 * b.inverse;
+    if constexpr (std::is_same_v<E, float4_e2m1fn>) {
+      // fp4 by its steps: the saturating cast, which is also rceil's plain one (e2m1 has no infinity).
+      return ao::detail::float4_e2m1fn_code_by_steps(y0) | ao::detail::float4_e2m1fn_code_by_steps(y1) << 8;
+    } else {
 #if defined(AO_DEVICE_PASS) && !defined(__HIPCC__) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
-    if constexpr (!std::is_same_v<R, scale_rule::rceil> &&
-                  ao::detail::float8_hardware_cast<typename E::spec, rounding::nearest_even, E::default_overflow>) {
-      return ao::detail::hardware_float8x2_satfinite<E::exponent_bits == 4>(y0, y1);
-    } else  // NOLINT: the return below is the else of the one above on sm_89+
+      constexpr bool hardware =
+          ao::detail::float8_hardware_cast<typename E::spec, rounding::nearest_even, E::default_overflow>;
+      if constexpr (hardware && !std::is_same_v<R, scale_rule::rceil>) {
+        return ao::detail::hardware_float8x2_satfinite<E::exponent_bits == 4>(y0, y1);
+      } else if constexpr (hardware) {
+        // rceil: the plain cast, which equals the saturating one unless a product exceeds the largest value
+        // (possible only through fp32 rounding of the scale); such pairs take the element cast.
+        if (fmaxf(fabsf(y0), fabsf(y1)) <= float(std::numeric_limits<E>::max())) {
+          return ao::detail::hardware_float8x2_satfinite<E::exponent_bits == 4>(y0, y1);
+        }
+        return scalar::cast_element<format>(y0) | static_cast<std::uint32_t>(scalar::cast_element<format>(y1)) << 8;
+      } else if constexpr (std::is_same_v<E, float6_e2m3fn> || std::is_same_v<E, float6_e3m2fn>) {
+        // fp6 through the float8 conversion of the scaled values (both rules: fp6 has no infinity).
+        using via = ao::detail::float6_via_float8<E>;
+        const std::uint32_t pair = ao::detail::hardware_float8x2_satfinite<std::is_same_v<E, float6_e2m3fn>>(
+            y0 * via::scale, y1 * via::scale);
+        return ao::detail::float6_code_from_float8_code(pair & 0xFFu) |
+               ao::detail::float6_code_from_float8_code(pair >> 8) << 8;
+      } else  // NOLINT: the return below is the else of the ones above on sm_89+
 #endif
-    {
-      return scalar::cast_element<format>(y0) | static_cast<std::uint32_t>(scalar::cast_element<format>(y1)) << 8;
+      {
+        return scalar::cast_element<format>(y0) | static_cast<std::uint32_t>(scalar::cast_element<format>(y1)) << 8;
+      }
     }
   }
   AO_DEVICE AO_FORCEINLINE static std::uint8_t stored_scale(const block_params& b) { return b.scale; }
@@ -111,6 +139,17 @@ struct block_codec<basic_nvfp4<G>> {
   }
   AO_DEVICE AO_FORCEINLINE std::uint8_t encode(float x, const block_params& b) const {
     return scalar::nvfp4_encode_value(x, b.multiplier);
+  }
+  // encode() of two values of a block with no NaN or Inf (x0's code in bits 0-7): with a finite multiplier the
+  // products are not NaN, and clamping them to +-6 before the saturating cast changes nothing, so the step
+  // encoder gives the oracle's codes. A non-finite multiplier (a two-level global scale of 0, Inf or NaN) takes
+  // encode() for each value.
+  AO_DEVICE AO_FORCEINLINE std::uint32_t encode_finite_pair(float x0, float x1, const block_params& b) const {
+    if (!(ao::detail::bit_cast<std::uint32_t>(b.multiplier) << 1 < 0xFF000000u)) {
+      return encode(x0, b) | static_cast<std::uint32_t>(encode(x1, b)) << 8;
+    }
+    return ao::detail::float4_e2m1fn_code_by_steps(x0 * b.multiplier) |
+           ao::detail::float4_e2m1fn_code_by_steps(x1 * b.multiplier) << 8;
   }
   AO_DEVICE AO_FORCEINLINE static std::uint8_t stored_scale(const block_params& b) {
     return static_cast<std::uint8_t>(b.scale.bits());

@@ -86,10 +86,8 @@ __global__ void __launch_bounds__(dim1_tile<F>::threads)
     for (int o = T / 2; o > 0; o /= 2) amax = max(amax, shuffle_xor(amax, o));
     if (c >= k) continue;
     const auto b = codec.template of<Src>(ao::detail::bit_cast<float>(amax));
-    std::uint8_t packed[V / E];
-    encode_values<V>(codec, x, b, amax, packed);
     std::uint8_t* out = data + static_cast<std::ptrdiff_t>(c) * data_stride + (r0 + static_cast<std::size_t>(part) * V) / E;
-    store_bytes<V / E>(out, packed, wide_data);
+    encode_and_store<V>(codec, x, b, amax, out, wide_data);
     if (part == 0) scales[scale_index<SwizzledScales>(c, rb, scales_stride, scale_cols)] = codec.stored_scale(b);
   }
 }

@@ -66,9 +66,16 @@ __global__ void __launch_bounds__(256)
       for (std::size_t cc = lane * V; cc < g.cols; cc += 32 * V) {
         float x[V];
         load_values<V>(base + static_cast<std::ptrdiff_t>(rr) * src_stride + cc, x, wide_src);
-        std::uint8_t codes[V];
-        quantize_values<F, V>(x, scale, codes);
-        store_bytes<V>(out + static_cast<std::ptrdiff_t>(rr) * data_stride + cc, codes, wide_data);
+        std::uint8_t* run_out = out + static_cast<std::ptrdiff_t>(rr) * data_stride + cc;
+        if constexpr (V % 4 == 0) {
+          std::uint32_t codes[V / 4];
+          quantize_words<F, V>(x, scale, codes);
+          store_words<V / 4>(run_out, codes, wide_data);
+        } else {
+          std::uint8_t codes[V];
+          quantize_values<F, V>(x, scale, codes);
+          store_bytes<V>(run_out, codes, wide_data);
+        }
       }
     }
   }
@@ -84,17 +91,18 @@ __global__ void __launch_bounds__(256)
   const unsigned vectors_per_granule = static_cast<unsigned>(g.cols / V);
   for (std::size_t r = blockIdx.y; r < rows; r += gridDim.y) {
     const std::uint8_t* data_row = data + static_cast<std::ptrdiff_t>(r) * data_stride;
-    const float* scale_row = scales + static_cast<std::ptrdiff_t>(r / g.rows) * g.scales_stride;
+    // The divisions are skipped where a granule is a whole row (per row) or the whole tensor (per tensor).
+    const std::size_t granule_row = g.rows == 1 ? r : g.rows >= rows ? 0 : r / g.rows;
+    const float* scale_row = scales + static_cast<std::ptrdiff_t>(granule_row) * g.scales_stride;
     Out* dst_row = dst + static_cast<std::ptrdiff_t>(r) * dst_stride;
     for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < per_row; v += gridDim.x * blockDim.x) {
       std::uint8_t codes[V];
       load_bytes<V>(codes, data_row + static_cast<std::size_t>(v) * V, wide_data);
-      const float scale = scale_row[v / vectors_per_granule];
+      const float scale = scale_row[vectors_per_granule >= per_row ? 0u : v / vectors_per_granule];
       float y[V];
-      if (decode_scaled_float8<typename F::element_type, V>(codes, scale, y)) {
-        AO_UNROLL
-        for (int j = 0; j < V; ++j) y[j] = ao::detail::round_to_dtype<Out>(y[j]);  // dequantize_value's last step
-      } else {
+      // dequantize_value rounds the product to Out (round_to_dtype) before the store narrows it: for the fast
+      // path's products (no NaN) store_values' round to nearest even is that rounding, so it is left to the store.
+      if (!decode_scaled_float8<typename F::element_type, V>(codes, scale, y)) {
         AO_UNROLL
         for (int j = 0; j < V; ++j) y[j] = scalar::dequantize_value<F, Out>(codes[j], scale);
       }

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "ao/backends/cuda/float8_values.cuh"
 #include "ao/backends/cuda/hip.cuh"
@@ -42,13 +43,22 @@ __global__ void __launch_bounds__(256)
     for (int c = 0; c < Chunks; ++c) {
       const unsigned run = threadIdx.x + static_cast<unsigned>(c) * blockDim.x;
       if (run < runs) {
-        load_values<8>(src_row + static_cast<std::size_t>(run) * 8, x[c], wide_src);
+        load_values_unfinished<8>(src_row + static_cast<std::size_t>(run) * 8, x[c], wide_src);
       } else {
         AO_UNROLL
         for (int j = 0; j < 8; ++j) x[c][j] = 0.0f;
       }
       AO_UNROLL
       for (int j = 0; j < 8; ++j) amax = max(amax, ao::detail::bit_cast<std::uint32_t>(x[c][j]) & 0x7FFFFFFFu);
+    }
+    // NaNs as widen() gives them (only where there is one), and the max |x| with those.
+    if (amax >= 0x7F800000u) {
+      AO_UNROLL
+      for (int c = 0; c < Chunks; ++c) {
+        AO_UNROLL
+        for (int j = 0; j < 8; ++j) x[c][j] = finish_widen<Src>(x[c][j]);
+      }
+      if constexpr (!std::is_same_v<Src, float>) amax = amax > 0x7F800000u ? 0x7FC00000u : amax;
     }
     float scale;
     if constexpr (GivenScale) {
@@ -76,9 +86,9 @@ __global__ void __launch_bounds__(256)
     for (int c = 0; c < Chunks; ++c) {
       const unsigned run = threadIdx.x + static_cast<unsigned>(c) * blockDim.x;
       if (run < runs) {
-        std::uint8_t codes[8];
-        quantize_values<F, 8>(x[c], scale, codes);
-        store_bytes<8>(data_row + static_cast<std::size_t>(run) * 8, codes, wide_data);
+        std::uint32_t codes[2];
+        quantize_words<F, 8>(x[c], scale, codes);
+        store_words<2>(data_row + static_cast<std::size_t>(run) * 8, codes, wide_data);
       }
     }
   }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "ao/backends/cuda/hip.cuh"
 #include "ao/backends/scalar/float8.hpp"
@@ -16,27 +17,46 @@
 
 namespace ao::cuda::detail {
 
+// Whether V values whose max |x| bits are amax take the fast path with this scale: no NaN or Inf among them, and
+// a finite, nonzero scale.
+AO_DEVICE AO_FORCEINLINE bool fast_float8_run(std::uint32_t amax, float scale) {
+  const std::uint32_t scale_bits = ao::detail::bit_cast<std::uint32_t>(scale) & 0x7FFFFFFFu;
+  return amax < 0x7F800000u && scale_bits != 0 && scale_bits < 0x7F800000u;
+}
+
+// The fast path's codes of two values (x0's in bits 0-7, x1's in bits 8-15). On sm_89+ the hardware's saturating
+// conversion of the plain quotients: satfinite clamps to the element's largest value, which is what clamp_to_max
+// does first (F::max_value is the element's), so the clamp is left out.
+template <class F>
+AO_DEVICE AO_FORCEINLINE std::uint32_t quantize_finite_pair(float x0, float x1, float scale) {
+  using E = typename F::element_type;
+#if defined(AO_DEVICE_PASS) && !defined(__HIPCC__) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+  if constexpr (ao::detail::float8_hardware_cast<typename E::spec, rounding::nearest_even, E::default_overflow>) {
+    static_assert(F::max_value == float(std::numeric_limits<E>::max()), "the element's saturation is F's clamp");
+    return ao::detail::hardware_float8x2_satfinite<E::exponent_bits == 4>(x0 / scale, x1 / scale);
+  } else  // NOLINT: the block below is the else of the one above on sm_89+
+#endif
+  {
+    return scalar::quantize_finite_value<F>(x0, scale) |
+           static_cast<std::uint32_t>(scalar::quantize_finite_value<F>(x1, scale)) << 8;
+  }
+}
+
+// The codes of V values: to a byte array (quantize_values), or to V / 4 little-endian words (quantize_words).
 template <class F, int V>
 AO_DEVICE AO_FORCEINLINE void quantize_values(const float* x, float scale, std::uint8_t* codes) {
-  using E = typename F::element_type;
   std::uint32_t amax = 0;
   AO_UNROLL
   for (int j = 0; j < V; ++j) amax = max(amax, ao::detail::bit_cast<std::uint32_t>(x[j]) & 0x7FFFFFFFu);
-  const std::uint32_t scale_bits = ao::detail::bit_cast<std::uint32_t>(scale) & 0x7FFFFFFFu;
-  if (amax < 0x7F800000u && scale_bits != 0 && scale_bits < 0x7F800000u) {
-#if defined(AO_DEVICE_PASS) && !defined(__HIPCC__) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
-    if constexpr (V % 2 == 0 &&
-                  ao::detail::float8_hardware_cast<typename E::spec, rounding::nearest_even, E::default_overflow>) {
+  if (fast_float8_run(amax, scale)) {
+    if constexpr (V % 2 == 0) {
       AO_UNROLL
       for (int j = 0; j < V; j += 2) {
-        const std::uint32_t pair = ao::detail::hardware_float8x2_satfinite<E::exponent_bits == 4>(
-            scalar::clamp_to_max<F>(x[j] / scale), scalar::clamp_to_max<F>(x[j + 1] / scale));
+        const std::uint32_t pair = quantize_finite_pair<F>(x[j], x[j + 1], scale);
         codes[j] = static_cast<std::uint8_t>(pair);
         codes[j + 1] = static_cast<std::uint8_t>(pair >> 8);
       }
-    } else  // NOLINT: the block below is the else of the one above on sm_89+
-#endif
-    {
+    } else {
       AO_UNROLL
       for (int j = 0; j < V; ++j) codes[j] = scalar::quantize_finite_value<F>(x[j], scale);
     }
@@ -44,6 +64,24 @@ AO_DEVICE AO_FORCEINLINE void quantize_values(const float* x, float scale, std::
   }
   AO_UNROLL
   for (int j = 0; j < V; ++j) codes[j] = scalar::quantize_value<F>(x[j], scale);
+}
+template <class F, int V>
+AO_DEVICE AO_FORCEINLINE void quantize_words(const float* x, float scale, std::uint32_t* words) {
+  static_assert(V % 4 == 0, "quantize_words: whole words of codes");
+  std::uint32_t amax = 0;
+  AO_UNROLL
+  for (int j = 0; j < V; ++j) amax = max(amax, ao::detail::bit_cast<std::uint32_t>(x[j]) & 0x7FFFFFFFu);
+  AO_UNROLL
+  for (int i = 0; i < V / 4; ++i) words[i] = 0;
+  if (fast_float8_run(amax, scale)) {
+    AO_UNROLL
+    for (int j = 0; j < V; j += 2) words[j / 4] |= quantize_finite_pair<F>(x[j], x[j + 1], scale) << (8 * (j % 4));
+    return;
+  }
+  AO_UNROLL
+  for (int j = 0; j < V; ++j) {
+    words[j / 4] |= static_cast<std::uint32_t>(scalar::quantize_value<F>(x[j], scale)) << (8 * (j % 4));
+  }
 }
 
 }  // namespace ao::cuda::detail

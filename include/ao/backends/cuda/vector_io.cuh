@@ -7,7 +7,12 @@
 //   load_bytes<N>(local, mem, w) N bytes from memory into a local array; `wide` promises the memory address is
 //   store_bytes<N>(mem, local, w) aligned to the widest power of two <= 16 dividing N, and then accesses memory
 //                                in units of that width (16-byte loads and stores for 8 bf16 values)
+//   load_words<N>(w, mem, wide)  N little-endian 32-bit words from memory (the same promise, for 4 * N bytes);
+//   store_words<N>(mem, w, wide) kernels that can keep their data in words skip the byte arrays' shifts
 //   load_values<N>(p, x, wide)   N consecutive values at p, widened to fp32
+//   load_values_unfinished<N>    the same, except that NaNs keep whatever bits the conversion gives them:
+//                                finish_widen<T>(x) then makes each what widen() gives (kernels that only need
+//                                exact values where there is no NaN call it on the rare runs that have one)
 //   store_values<N>(p, x, wide)  N fp32 values narrowed to T, stored at p
 #pragma once
 
@@ -115,6 +120,35 @@ AO_DEVICE AO_FORCEINLINE void store_bytes(void* AO_RESTRICT memory, const std::u
   for (std::size_t i = 0; i < N; ++i) static_cast<std::uint8_t*>(memory)[i] = local[i];
 }
 
+template <std::size_t N, std::size_t W = access_width<4 * N>()>
+AO_DEVICE AO_FORCEINLINE void load_words(std::uint32_t* AO_RESTRICT local, const void* AO_RESTRICT memory, bool wide) {
+  if (wide) {
+    using A = typename access_type<W>::type;
+    AO_UNROLL
+    for (std::size_t i = 0; i < 4 * N / W; ++i) words_of<W>(static_cast<const A*>(memory)[i], local + i * (W / 4));
+    return;
+  }
+  const auto* bytes = static_cast<const std::uint8_t*>(memory);
+  AO_UNROLL
+  for (std::size_t i = 0; i < N; ++i) {
+    local[i] = static_cast<std::uint32_t>(bytes[4 * i]) | static_cast<std::uint32_t>(bytes[4 * i + 1]) << 8 |
+               static_cast<std::uint32_t>(bytes[4 * i + 2]) << 16 | static_cast<std::uint32_t>(bytes[4 * i + 3]) << 24;
+  }
+}
+
+template <std::size_t N, std::size_t W = access_width<4 * N>()>
+AO_DEVICE AO_FORCEINLINE void store_words(void* AO_RESTRICT memory, const std::uint32_t* AO_RESTRICT local, bool wide) {
+  if (wide) {
+    using A = typename access_type<W>::type;
+    AO_UNROLL
+    for (std::size_t i = 0; i < 4 * N / W; ++i) static_cast<A*>(memory)[i] = access_of<W>(local + i * (W / 4));
+    return;
+  }
+  auto* bytes = static_cast<std::uint8_t*>(memory);
+  AO_UNROLL
+  for (std::size_t i = 0; i < 4 * N; ++i) bytes[i] = static_cast<std::uint8_t>(local[i / 4] >> (8 * (i % 4)));
+}
+
 // The bits of value i of an array of T held as little-endian bytes, and back.
 template <class T>
 AO_DEVICE AO_FORCEINLINE T value_from_bytes(const std::uint8_t* b) {
@@ -137,20 +171,38 @@ AO_DEVICE AO_FORCEINLINE void value_to_bytes(T v, std::uint8_t* b) {
   for (std::size_t j = 0; j < sizeof(T); ++j) b[j] = static_cast<std::uint8_t>(bits >> (8 * j));
 }
 
+// widen() in two steps: widen_unfinished(bits of a T) is exact for every non-NaN and a NaN (of the same sign) for
+// a NaN; finish_widen<T> gives that NaN the bits widen() gives it (canonical quiet NaN, sign kept; fp32 values
+// pass as they are).
+template <class T>
+AO_DEVICE AO_FORCEINLINE float widen_unfinished(std::uint32_t bits) {
+  if constexpr (std::is_same_v<T, float>) {
+    return ao::detail::bit_cast<float>(bits);
+  } else if constexpr (std::is_same_v<T, ao::bfloat16>) {
+    return ao::detail::bit_cast<float>(bits << 16);
+  } else {
+#if defined(AO_DEVICE_PASS) && !defined(__HIPCC__)
+    return __half2float(__ushort_as_half(static_cast<unsigned short>(bits)));
+#else
+    return float(T::from_bits(static_cast<std::uint16_t>(bits)));
+#endif
+  }
+}
+template <class T>
+AO_DEVICE AO_FORCEINLINE float finish_widen(float x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return x;
+  } else {
+    const std::uint32_t bits = ao::detail::bit_cast<std::uint32_t>(x);
+    return x != x ? ao::detail::bit_cast<float>((bits & 0x80000000u) | 0x7FC00000u) : x;
+  }
+}
 AO_DEVICE AO_FORCEINLINE float widen(float v) { return v; }
 AO_DEVICE AO_FORCEINLINE float widen(ao::bfloat16 v) {
-  const std::uint32_t bits = static_cast<std::uint32_t>(v.bits()) << 16;
-  const bool nan = (bits & 0x7FFFFFFFu) > 0x7F800000u;
-  return ao::detail::bit_cast<float>(nan ? (bits & 0x80000000u) | 0x7FC00000u : bits);
+  return finish_widen<ao::bfloat16>(widen_unfinished<ao::bfloat16>(v.bits()));
 }
 AO_DEVICE AO_FORCEINLINE float widen(ao::float16 v) {
-#if defined(AO_DEVICE_PASS) && !defined(__HIPCC__)
-  const float x = __half2float(__ushort_as_half(v.bits()));  // exact for every non-NaN
-  const std::uint32_t bits = ao::detail::bit_cast<std::uint32_t>(x);
-  return x != x ? ao::detail::bit_cast<float>((bits & 0x80000000u) | 0x7FC00000u) : x;
-#else
-  return float(v);
-#endif
+  return finish_widen<ao::float16>(widen_unfinished<ao::float16>(v.bits()));
 }
 
 template <class T>
@@ -172,19 +224,57 @@ AO_DEVICE AO_FORCEINLINE T narrow(float x) {
 }
 
 template <int N, class T>
+AO_DEVICE AO_FORCEINLINE void load_values_unfinished(const T* AO_RESTRICT p, float* AO_RESTRICT x, bool wide) {
+  if constexpr (N * sizeof(T) % 4 == 0) {
+    // Whole words: each holds 4 / sizeof(T) values, the first in its low bits.
+    constexpr int per_word = static_cast<int>(4 / sizeof(T));
+    std::uint32_t w[N / per_word];
+    load_words<N / per_word>(w, p, wide);
+    AO_UNROLL
+    for (int i = 0; i < N; ++i) {
+      const std::uint32_t word = w[i / per_word];
+      if constexpr (per_word == 1) {
+        x[i] = widen_unfinished<T>(word);
+      } else if constexpr (std::is_same_v<T, ao::bfloat16>) {
+        x[i] = ao::detail::bit_cast<float>(i % 2 ? word & 0xFFFF0000u : word << 16);
+      } else {
+        x[i] = widen_unfinished<T>(i % 2 ? word >> 16 : word & 0xFFFFu);
+      }
+    }
+  } else {
+    std::uint8_t raw[N * sizeof(T)];
+    load_bytes<N * sizeof(T)>(raw, p, wide);
+    AO_UNROLL
+    for (int i = 0; i < N; ++i) x[i] = widen(value_from_bytes<T>(raw + i * sizeof(T)));
+  }
+}
+template <int N, class T>
 AO_DEVICE AO_FORCEINLINE void load_values(const T* AO_RESTRICT p, float* AO_RESTRICT x, bool wide) {
-  std::uint8_t raw[N * sizeof(T)];
-  load_bytes<N * sizeof(T)>(raw, p, wide);
+  load_values_unfinished<N>(p, x, wide);
   AO_UNROLL
-  for (int i = 0; i < N; ++i) x[i] = widen(value_from_bytes<T>(raw + i * sizeof(T)));
+  for (int i = 0; i < N; ++i) x[i] = finish_widen<T>(x[i]);
 }
 
 template <int N, class T>
 AO_DEVICE AO_FORCEINLINE void store_values(T* AO_RESTRICT p, const float* AO_RESTRICT x, bool wide) {
-  std::uint8_t raw[N * sizeof(T)];
-  AO_UNROLL
-  for (int i = 0; i < N; ++i) value_to_bytes(narrow<T>(x[i]), raw + i * sizeof(T));
-  store_bytes<N * sizeof(T)>(p, raw, wide);
+  if constexpr (N * sizeof(T) % 4 == 0) {
+    constexpr int per_word = static_cast<int>(4 / sizeof(T));
+    std::uint32_t w[N / per_word] = {};
+    AO_UNROLL
+    for (int i = 0; i < N; ++i) {
+      if constexpr (per_word == 1) {
+        w[i] = ao::detail::bit_cast<std::uint32_t>(x[i]);
+      } else {
+        w[i / 2] |= static_cast<std::uint32_t>(narrow<T>(x[i]).bits()) << (16 * (i % 2));
+      }
+    }
+    store_words<N / per_word>(p, w, wide);
+  } else {
+    std::uint8_t raw[N * sizeof(T)];
+    AO_UNROLL
+    for (int i = 0; i < N; ++i) value_to_bytes(narrow<T>(x[i]), raw + i * sizeof(T));
+    store_bytes<N * sizeof(T)>(p, raw, wide);
+  }
 }
 
 // Whether every address base + i * stride_bytes (i >= 0) is aligned to `alignment` (a power of two).
