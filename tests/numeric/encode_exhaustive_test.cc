@@ -116,10 +116,11 @@ TYPED_TEST(EncodeExhaustiveTest, InfinityAndEveryNanPattern) {
   EXPECT_EQ(log.count(), 0u) << log.messages();
 }
 
-// The step encoder the GPU's fp4 quantize kernels use (ao/numeric/detail/float4_encode_by_steps.hpp) equals the
-// codec for every non-NaN float32 of both signs, saturating or not (e2m1 has no infinity, so to_inf_or_nan, the
-// MX rceil rule's plain cast, saturates too).
-TEST(Float4EncodeBySteps, EqualsTheCodecForEveryNonNanFloat32) {
+// A shortcut encoder `fast` of element type T against the codec, for every non-NaN float32 of both signs (at the
+// exhaustive stride), under both overflow options: T has no infinity, so to_inf_or_nan (the MX rceil rule's plain
+// cast) saturates too.
+template <class T, class Fast>
+void check_shortcut_encoder(Fast fast) {
   const std::uint32_t stride = exhaustive_stride();
   mismatch_log log;
   parallel_chunks(0, 0x7F800001u, [&](std::uint64_t begin, std::uint64_t end) {
@@ -128,17 +129,22 @@ TEST(Float4EncodeBySteps, EqualsTheCodecForEveryNonNanFloat32) {
       for (const std::uint32_t sign : {0u, 0x80000000u}) {
         const std::uint32_t bits = static_cast<std::uint32_t>(m) | sign;
         const float y = ao::detail::bit_cast<float>(bits);
-        const std::uint32_t got = ao::detail::float4_e2m1fn_code_by_steps(y);
-        const std::uint32_t want = ao::float4_e2m1fn(y).bits();
-        const std::uint32_t want_plain = ao::convert<ao::float4_e2m1fn, overflow::to_inf_or_nan>(y).bits();
+        const std::uint32_t got = fast(y);
+        const std::uint32_t want = T(y).bits();
+        const std::uint32_t want_plain = ao::convert<T, overflow::to_inf_or_nan>(y).bits();
         if (got != want || got != want_plain) {
-          log.add("y=" + hex(bits) + ": steps give " + hex(got) + ", the codec " + hex(want) + " (plain cast " +
-                  hex(want_plain) + ")");
+          log.add("y=" + hex(bits) + ": the shortcut gives " + hex(got) + ", the codec " + hex(want) +
+                  " (plain cast " + hex(want_plain) + ")");
         }
       }
     }
   });
   EXPECT_EQ(log.count(), 0u) << log.messages();
+}
+
+// The step encoder of the GPU's fp4 quantize kernels (ao/numeric/detail/float4_encode_by_steps.hpp).
+TEST(Float4EncodeBySteps, EqualsTheCodecForEveryNonNanFloat32) {
+  check_shortcut_encoder<ao::float4_e2m1fn>([](float y) { return ao::detail::float4_e2m1fn_code_by_steps(y); });
   // The boundaries themselves, whatever the stride: each tie and the floats beside it.
   for (const float mid : {0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5.0f}) {
     for (const float y : {std::nextafter(mid, 0.0f), mid, std::nextafter(mid, 10.0f)}) {
@@ -148,29 +154,10 @@ TEST(Float4EncodeBySteps, EqualsTheCodecForEveryNonNanFloat32) {
   }
 }
 
-// The float8 route the GPU's fp6 quantize kernels use (ao/numeric/detail/float6_via_float8.hpp) equals the codec
-// for every non-NaN float32 of both signs, under both overflow options (fp6 has no infinity: both saturate).
+// The float8 route of the GPU's fp6 quantize kernels (ao/numeric/detail/float6_via_float8.hpp).
 template <class F6>
 void check_float6_via_float8() {
-  const std::uint32_t stride = exhaustive_stride();
-  mismatch_log log;
-  parallel_chunks(0, 0x7F800001u, [&](std::uint64_t begin, std::uint64_t end) {
-    begin = (begin + stride - 1) / stride * stride;
-    for (std::uint64_t m = begin; m < end; m += stride) {
-      for (const std::uint32_t sign : {0u, 0x80000000u}) {
-        const std::uint32_t bits = static_cast<std::uint32_t>(m) | sign;
-        const float y = ao::detail::bit_cast<float>(bits);
-        const std::uint32_t got = ao::detail::float6_code_via_float8<F6>(y);
-        const std::uint32_t want = F6(y).bits();
-        const std::uint32_t want_plain = ao::convert<F6, overflow::to_inf_or_nan>(y).bits();
-        if (got != want || got != want_plain) {
-          log.add("y=" + hex(bits) + ": via float8 " + hex(got) + ", the codec " + hex(want) + " (plain cast " +
-                  hex(want_plain) + ")");
-        }
-      }
-    }
-  });
-  EXPECT_EQ(log.count(), 0u) << log.messages();
+  check_shortcut_encoder<F6>([](float y) { return ao::detail::float6_code_via_float8<F6>(y); });
 }
 TEST(Float6ViaFloat8Encode, E2m3EqualsTheCodecForEveryNonNanFloat32) { check_float6_via_float8<ao::float6_e2m3fn>(); }
 TEST(Float6ViaFloat8Encode, E3m2EqualsTheCodecForEveryNonNanFloat32) { check_float6_via_float8<ao::float6_e3m2fn>(); }
