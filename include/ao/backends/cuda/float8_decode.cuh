@@ -22,6 +22,7 @@
 #include "ao/backends/cuda/hip.cuh"
 #include "ao/config.hpp"
 #include "ao/numeric/detail/bits.hpp"
+#include "ao/numeric/detail/float6_via_float8.hpp"
 #include "ao/numeric/float4.hpp"
 #include "ao/numeric/float6.hpp"
 #include "ao/numeric/float8.hpp"
@@ -48,20 +49,20 @@ struct float8_decode_route<float8_e5m2> {
   static constexpr float factor = 1.0f;
   AO_DEVICE AO_FORCEINLINE static std::uint32_t code(std::uint32_t c) { return c; }
 };
-template <>
-struct float8_decode_route<float6_e2m3fn> {
-  static constexpr bool supported = true, e4m3 = true, has_special = false;
+// fp6: the float8 type and scale of the quantize side's route (float6_via_float8.hpp), read backwards.
+template <class F6>
+struct float6_decode_route {
+  using via = ao::detail::float6_via_float8<F6>;
+  static constexpr bool supported = true, has_special = false;
+  static constexpr bool e4m3 = std::is_same_v<typename via::float8_type, float8_e4m3fn>;
   static constexpr std::uint32_t special = 0;
-  static constexpr float factor = 64.0f;
+  static constexpr float factor = 1.0f / via::scale;  // a power of two: exact
   AO_DEVICE AO_FORCEINLINE static std::uint32_t code(std::uint32_t c) { return (c & 0x1Fu) | (c & 0x20u) << 2; }
 };
 template <>
-struct float8_decode_route<float6_e3m2fn> {
-  static constexpr bool supported = true, e4m3 = false, has_special = false;
-  static constexpr std::uint32_t special = 0;
-  static constexpr float factor = 4096.0f;
-  AO_DEVICE AO_FORCEINLINE static std::uint32_t code(std::uint32_t c) { return (c & 0x1Fu) | (c & 0x20u) << 2; }
-};
+struct float8_decode_route<float6_e2m3fn> : float6_decode_route<float6_e2m3fn> {};
+template <>
+struct float8_decode_route<float6_e3m2fn> : float6_decode_route<float6_e3m2fn> {};
 template <>
 struct float8_decode_route<float4_e2m1fn> {
   static constexpr bool supported = true, e4m3 = true, has_special = false;
