@@ -61,12 +61,16 @@ template <class F, bool DIM1 = false>
 void bench(const ao::bfloat16* x, ao::bfloat16* y) {
   using traits = ao::format_traits<F>;
   using S = ao::scale_storage_t<F>;
+  using Z = ao::zero_point_storage_t<F>;
+  constexpr bool has_zps = ao::has_zero_points_v<F>;
   const std::size_t data_bytes = kRows * traits::data_row_bytes(kCols);
   const std::size_t scale_count = traits::scale_rows(kRows, kCols) * traits::scale_cols(kRows, kCols);
   std::uint8_t* data = nullptr;
   S* scales = nullptr;
   float* global = nullptr;
+  Z* zero_points = nullptr;
   CUDA_CHECK(cudaMalloc(&data, data_bytes));
+  if (has_zps) CUDA_CHECK(cudaMalloc(&zero_points, scale_count * sizeof(Z)));
   CUDA_CHECK(cudaMalloc(&scales, scale_count * sizeof(S)));
   CUDA_CHECK(cudaMalloc(&global, sizeof(float)));
   ao::quantized_view<F> q;
@@ -76,6 +80,10 @@ void bench(const ao::bfloat16* x, ao::bfloat16* y) {
   q.scales_stride = static_cast<std::ptrdiff_t>(traits::scale_cols(kRows, kCols));
   q.rows = kRows;
   q.cols = kCols;
+  if constexpr (has_zps) {
+    q.zero_points = zero_points;
+    q.zero_points_stride = q.scales_stride;
+  }
   bool two_level = false;
   if constexpr (std::is_same_v<typename traits::family, ao::format_family::nvfp4>) {
     if constexpr (F::global_scale) {
@@ -83,7 +91,8 @@ void bench(const ao::bfloat16* x, ao::bfloat16* y) {
       two_level = true;
     }
   }
-  const double out_bytes = double(data_bytes) + double(scale_count * sizeof(S)) + (two_level ? 4.0 : 0.0);
+  const double out_bytes = double(data_bytes) + double(scale_count * sizeof(S)) + (two_level ? 4.0 : 0.0) +
+                           (has_zps ? double(scale_count * sizeof(Z)) : 0.0);
   const double in_bytes = double(kRows * kCols * sizeof(ao::bfloat16));
   const ao::strided_view<const ao::bfloat16, 2> src(x, {kRows, kCols});
   const ao::strided_view<ao::bfloat16, 2> dst(y, {kRows, kCols});
@@ -109,6 +118,7 @@ void bench(const ao::bfloat16* x, ao::bfloat16* y) {
   CUDA_CHECK(cudaFree(data));
   CUDA_CHECK(cudaFree(scales));
   CUDA_CHECK(cudaFree(global));
+  if (has_zps) CUDA_CHECK(cudaFree(zero_points));
 }
 
 }  // namespace
@@ -142,6 +152,10 @@ int main(int argc, char** argv) {
   bench<ao::float8_e4m3_per_tensor>(x, y);
   bench<ao::float8_e4m3_per_block_1x128>(x, y);
   bench<ao::float8_e4m3_per_block_128x128>(x, y);
+  bench<ao::int8_symmetric_per_row>(x, y);
+  bench<ao::int8_symmetric_per_tensor>(x, y);
+  bench<ao::int4_asymmetric_group32>(x, y);
+  bench<ao::tinygemm_int4_group128>(x, y);
   CUDA_CHECK(cudaFree(x));
   CUDA_CHECK(cudaFree(y));
   if (g_json) std::fclose(g_json);

@@ -4,7 +4,8 @@ and with the same byte accounting (bf16 read once, codes and scales written once
 Peers: torchao's own casts when torchao is installed (to_mx for MXFP8 / MXFP4, nvfp4 quantize), compiled with
 torch.compile; else the same math written in torch ops (MX floor scale from the amax's exponent, torchao's
 to_mx algorithm, spec section 1.2, row-wise and column-wise ("dim1": blocks down the columns, the result
-transposed); FP8 row-wise and tensor-wise as torchao's Float8Tensor computes them), eager
+transposed); FP8 row-wise and tensor-wise as torchao's Float8Tensor computes them; affine int8 per row and int4
+group-wise as choose_qparams_affine + quantize_affine compute them, fp32 scales and int32 zero points), eager
 and under torch.compile. Times are medians of triton.testing.do_bench (L2 flushed between runs).
 Usage: python3 torch_casts.py [out.jsonl]
 """
@@ -45,6 +46,26 @@ def mxfp8_floor_dim1(x):
     return mxfp8_floor(x.t().contiguous())
 
 
+def int8_symmetric_rowwise(x):
+    # torchao's choose_qparams_affine (symmetric, int8, per row; in the input dtype) + quantize_affine.
+    min_neg = x.amin(dim=1, keepdim=True).clamp(max=0)
+    max_pos = x.amax(dim=1, keepdim=True).clamp(min=0)
+    scale = (torch.maximum(-min_neg, max_pos) / 127.5).clamp(min=torch.finfo(x.dtype).smallest_normal)
+    q = torch.clamp(torch.round(x * (1.0 / scale)), -128, 127).to(torch.int8)
+    return q, scale.float(), torch.zeros_like(scale, dtype=torch.int32)
+
+
+def int4_asymmetric_group32(x):
+    # The same, asymmetric, int4 codes one a byte, groups of 32 (IntxUnpackedToInt8Tensor's layout).
+    b = x.reshape(-1, 32)
+    min_neg = b.amin(dim=1, keepdim=True).clamp(max=0)
+    max_pos = b.amax(dim=1, keepdim=True).clamp(min=0)
+    scale = ((max_pos - min_neg) / 15.0).clamp(min=torch.finfo(x.dtype).smallest_normal)
+    zero = torch.clamp(-8 - torch.round(min_neg / scale), -8, 7).to(torch.int32)
+    q = torch.clamp(torch.round(b * (1.0 / scale)) + zero, -8, 7).to(torch.int8)
+    return q.reshape(x.shape), scale.float(), zero
+
+
 def measure(name, fn, out_bytes, rows):
     try:
         ms = do_bench(lambda: fn(x), warmup=50, rep=300, return_mode="median")
@@ -75,6 +96,9 @@ def main():
         measure(f"float8_e4m3 per row, torch {mode}", wrap(fp8_rowwise), fp8_out, rows)
         measure(f"float8_e4m3 per tensor, torch {mode}", wrap(fp8_tensorwise), M * K + 4, rows)
         measure(f"mxfp8_e4m3 floor, torch ops {mode}", wrap(mxfp8_floor), mx8_out, rows)
+        measure(f"int8 symmetric per row, torch ops {mode}", wrap(int8_symmetric_rowwise), M * K + M * 8, rows)
+        measure(f"int4 asymmetric group 32, torch ops {mode}", wrap(int4_asymmetric_group32),
+                M * K + M * K // 32 * 8, rows)
         measure(f"mxfp8_e4m3 floor dim1, torch ops {mode}", wrap(mxfp8_floor_dim1), mx8_out, rows)
         if have_torchao:
             from torchao.prototype.mx_formats.mx_tensor import to_mx

@@ -1,7 +1,8 @@
 // ao::cuda::quantize / ao::cuda::dequantize (ao/backends/cuda/quantize.cuh) against the scalar oracle on the host:
 // every byte of the codes, the scales and the NVFP4 global scale, and every bit of the dequantized values, for
-// every MX element with each scale rule, MX with other block sizes, NVFP4 single and two level, and FP8 per
-// tensor / row / 1x128 / 128x128 block (e4m3, e5m2, fnuz, torch_cuda arithmetic, a clamped amax); from fp32,
+// every MX element with each scale rule, MX with other block sizes, NVFP4 single and two level, FP8 per
+// tensor / row / 1x128 / 128x128 block (e4m3, e5m2, fnuz, torch_cuda arithmetic, a clamped amax), and affine
+// integers (scales and zero points; per row, group-wise, per tensor, tinygemm's floating zero point); from fp32,
 // bf16 and fp16 sources, to fp32 / bf16 / fp16 outputs. Inputs: Gaussian rows whose magnitudes span 2^-30..2^30,
 // heavy-tailed outliers, all-zero rows, subnormals, values on rounding ties, +-Inf and NaN; shapes that are not
 // multiples of any kernel tile; padded (unaligned) row strides and odd base addresses, which take the kernels'
@@ -79,6 +80,8 @@ void check_case(std::size_t rows, std::size_t cols, std::size_t pad, std::size_t
                 bool specials, bool all_zero = false) {
   using traits = ao::format_traits<F>;
   using S = ao::scale_storage_t<F>;
+  using Z = ao::zero_point_storage_t<F>;
+  constexpr bool has_zps = ao::has_zero_points_v<F>;
   const std::string what = name_of<F>() + " " + dtype_name<Src>() + "->" + dtype_name<Dst>() + " " +
                            std::to_string(rows) + "x" + std::to_string(cols) + (pad ? " pad" + std::to_string(pad) : "") +
                            (offset ? " off" + std::to_string(offset) : "") + (specials ? " specials" : "") +
@@ -100,6 +103,8 @@ void check_case(std::size_t rows, std::size_t cols, std::size_t pad, std::size_t
   std::vector<std::uint8_t> want_data(rows * data_stride, 0xA5);
   std::vector<S> want_scales(scale_rows * scales_stride);
   std::memset(want_scales.data(), 0xA5, want_scales.size() * sizeof(S));
+  std::vector<Z> want_zps(has_zps ? want_scales.size() : 0);
+  if (has_zps) std::memset(static_cast<void*>(want_zps.data()), 0xA5, want_zps.size() * sizeof(Z));
   float want_global = 0.0f;
   ao::quantized_view<F> host_q;
   host_q.data = want_data.data();
@@ -108,6 +113,10 @@ void check_case(std::size_t rows, std::size_t cols, std::size_t pad, std::size_t
   host_q.scales_stride = static_cast<std::ptrdiff_t>(scales_stride);
   host_q.rows = rows;
   host_q.cols = cols;
+  if constexpr (has_zps) {
+    host_q.zero_points = want_zps.data();
+    host_q.zero_points_stride = static_cast<std::ptrdiff_t>(scales_stride);
+  }
   if constexpr (std::is_same_v<typename traits::family, ao::format_family::nvfp4>) {
     if constexpr (F::global_scale) host_q.global_scale = &want_global;
   }
@@ -119,10 +128,11 @@ void check_case(std::size_t rows, std::size_t cols, std::size_t pad, std::size_t
   device_buffer d_src(src.size() * sizeof(Src), offset * sizeof(Src));
   d_src.upload(src.data(), src.size() * sizeof(Src));
   device_buffer d_data(want_data.size(), offset), d_scales(want_scales.size() * sizeof(S), offset ? sizeof(S) : 0),
-      d_global(sizeof(float));
+      d_global(sizeof(float)), d_zps(std::max<std::size_t>(1, want_zps.size() * sizeof(Z)), offset ? sizeof(Z) : 0);
   ao::quantized_view<F> q = host_q;
   q.data = d_data.as<std::uint8_t>();
   q.scales = d_scales.as<S>();
+  if constexpr (has_zps) q.zero_points = d_zps.as<Z>();
   q.global_scale = host_q.global_scale ? d_global.as<float>() : nullptr;
   const ao::strided_view<const Src, 2> dev_src(d_src.as<const Src>(), {rows, cols},
                                                {static_cast<std::ptrdiff_t>(src_stride), 1});
@@ -141,6 +151,15 @@ void check_case(std::size_t rows, std::size_t cols, std::size_t pad, std::size_t
     for (std::size_t b = 0; b < scale_cols * sizeof(S); ++b)
       if (got_scales[r * scales_stride * sizeof(S) + b] != want_scale_bytes[r * scales_stride * sizeof(S) + b])
         ++bad_scales;
+  std::vector<std::uint8_t> got_zps;
+  if constexpr (has_zps) {
+    got_zps = d_zps.download();
+    const auto* want_zp_bytes = reinterpret_cast<const std::uint8_t*>(want_zps.data());
+    for (std::size_t r = 0; r < scale_rows; ++r)
+      for (std::size_t b = 0; b < scale_cols * sizeof(Z); ++b)
+        if (got_zps[r * scales_stride * sizeof(Z) + b] != want_zp_bytes[r * scales_stride * sizeof(Z) + b])
+          ++bad_scales;  // a zero point counts with the scales
+  }
   bool global_ok = true;
   if (host_q.global_scale) {
     const auto g = d_global.download();
@@ -171,6 +190,11 @@ void check_case(std::size_t rows, std::size_t cols, std::size_t pad, std::size_t
   std::vector<S> got_scales_typed(want_scales.size());
   std::memcpy(got_scales_typed.data(), got_scales.data(), got_scales.size());
   host_got.scales = got_scales_typed.data();
+  std::vector<Z> got_zps_typed(want_zps.size());
+  if constexpr (has_zps) {
+    std::memcpy(static_cast<void*>(got_zps_typed.data()), got_zps.data(), got_zps_typed.size() * sizeof(Z));
+    host_got.zero_points = got_zps_typed.data();
+  }
   ao::dequantize(ao::const_quantized_view<F>(host_got),
                  ao::strided_view<Dst, 2>(want_out.data(), {rows, cols}, {static_cast<std::ptrdiff_t>(out_stride), 1}),
                  ao::backend::scalar{});
@@ -573,6 +597,27 @@ int main() {
   // codes take the oracle's path, not the step encoder (block_codec.cuh).
   check_case<nvfp4_global_scale, bf16, bf16>(4, 64, 0, 0, 100, false, true);
   check_case<mxfp4, bf16, bf16>(4, 64, 0, 0, 101, false, true);
+  // Affine integers: every mapping, signed and unsigned targets of 8, 4 and 2 bits, per row / group / tensor, the
+  // floating zero point (tinygemm), bf16 and fp16 scales, groups of one value (a NaN keeps its bits).
+  check_format<int8_symmetric_per_row, bf16>(102);
+  check_format<int8_asymmetric_per_row, float>(103);
+  check_format<int8_symmetric_per_tensor, bf16>(104);
+  check_format<uint8_asymmetric_per_row, f16>(105);
+  check_format<int8_symmetric_no_clipping_err_per_row, bf16, float>(106);
+  check_format<int4_symmetric_group32, bf16>(107);
+  check_format<int4_asymmetric_group32, float>(108);
+  check_format<uint4_asymmetric_group64, bf16>(109);
+  check_format<int2_symmetric_group32, f16>(110);
+  check_format<tinygemm_int4_group32, bf16>(111);
+  check_format<tinygemm_int4_group128, bf16, float>(112);
+  check_format<int4_asymmetric_group32::with_scale_type<bfloat16>, bf16>(113);
+  check_format<affine<int8, mapping::asymmetric, per_tensor, float16>, f16>(114);
+  check_format<affine<ao::uint4, mapping::asymmetric, group<1>, float, zero_point_domain::floating>, float>(115);
+  check_format<affine<ao::int4, mapping::symmetric_no_clipping_err, group<24>, float16>, bf16, f16>(116);
+  check_case<int8_symmetric_per_row, bf16, bf16>(33, 8192, 0, 0, 117, true);
+  check_case<int8_symmetric_per_tensor, bf16, bf16>(64, 4096, 0, 0, 118, false);
+  check_case<affine<uint8, mapping::asymmetric, per_tensor>, float, bf16>(9, 1000, 3, 1, 119, false);
+  check_case<tinygemm_int4_group128, bf16, bf16>(16, 4096, 0, 0, 120, true);
   // Swizzled scales: whole 128 x 4 tiles, and padded rows and columns.
   check_swizzled_case<mxfp8_e4m3, bf16>(256, 512, 39);
   check_swizzled_case<mxfp4, bf16>(130, 96, 40);

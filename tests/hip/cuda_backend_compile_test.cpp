@@ -34,6 +34,9 @@ void ao_hip_compile_test(hipStream_t stream) {
   instantiate<ao::float8_e4m3_per_tensor, bf16, bf16>({}, {}, {}, stream);
   instantiate<ao::float8_e4m3_per_block_1x128, bf16, float>({}, {}, {}, stream);
   instantiate<ao::float8_e4m3_per_block_128x128, float, bf16>({}, {}, {}, stream);
+  instantiate<ao::int8_symmetric_per_tensor, bf16, bf16>({}, {}, {}, stream);
+  instantiate<ao::tinygemm_int4_group128, bf16, float>({}, {}, {}, stream);
+  instantiate<ao::int4_asymmetric_group32, f16, f16>({}, {}, {}, stream);
   // ao::cuda::matmul: one weight family each (block-scaled, NVFP4, FP8 fnuz, affine, nibble-packed affine).
   instantiate_matmul(ao::const_quantized_view<ao::mxfp4>{}, stream);
   instantiate_matmul(ao::const_quantized_view<ao::nvfp4_global_scale>{}, stream);

@@ -17,6 +17,8 @@
 #define cudaDeviceGetAttribute hipDeviceGetAttribute
 #define cudaDevAttrMultiProcessorCount hipDeviceAttributeMultiprocessorCount
 #define cudaMemsetAsync hipMemsetAsync
+#define cudaMallocAsync hipMallocAsync
+#define cudaFreeAsync hipFreeAsync
 #else
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>

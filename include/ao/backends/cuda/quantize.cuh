@@ -1,8 +1,9 @@
 // ao/backends/cuda/quantize.cuh: ao::cuda::quantize<F> and ao::cuda::dequantize, the GPU twins of ao::quantize /
 // ao::dequantize (ao/ops/quantize.hpp) for the formats whose kernels exist on the GPU so far: every block-scaled
 // format with torchao's element packing (MX: any element, block size and scale rule; fp6 four in three bytes,
-// ao::element_packing::fp6_4in3, is a compile error), NVFP4 single and two level, and FP8 with a float scale
-// (per tensor, per row, per R x C block; every element type and arithmetic).
+// ao::element_packing::fp6_4in3, is a compile error), NVFP4 single and two level, FP8 with a float scale
+// (per tensor, per row, per R x C block; every element type and arithmetic), and affine integers (every target,
+// mapping, scale dtype and zero-point domain, per tensor, per row and group-wise: affine_kernels.cuh).
 //
 //   ao::cuda::quantize<F>(src, dst, stream)    src: ao::strided_view<const Src, Rank> of device memory, Src =
 //                                              float, ao::bfloat16 or ao::float16; dst: ao::quantized_view<F>
@@ -30,7 +31,8 @@
 // Layout: as on the CPU (data rows data_stride bytes apart). The leading dims of src / dst must collapse to one
 // row stride (a row-major tensor, or any 2-D view with a row stride); the last dim contiguous. NVFP4 two level
 // computes its global scale on the GPU into *dst.global_scale (device memory); per-tensor FP8 its scale into
-// dst.scales[0].
+// dst.scales[0]; per-tensor affine formats their qparams into dst.scales[0] and dst.zero_points[0] (through 12
+// bytes of stream-ordered scratch, cudaMallocAsync).
 //
 // Host-side checks before anything is launched (ao::error naming the argument and the rule): the format accepts
 // the shape, strides (no negative stride, last dim contiguous), the quantized view's strides and pointers,
@@ -47,6 +49,7 @@
 #include <vector>
 
 #include "ao/backends/cuda/abs_max.cuh"
+#include "ao/backends/cuda/affine_kernels.cuh"
 #include "ao/backends/cuda/block_kernels.cuh"
 #include "ao/backends/cuda/dim1_kernels.cuh"
 #include "ao/backends/cuda/float8_kernels.cuh"
@@ -110,13 +113,17 @@ inline void clear_swizzle_padding(void* scales, std::size_t scale_rows, std::siz
 }
 
 // Block-scaled formats with torchao's element packing (not ao::element_packing::fp6_4in3, whose codes straddle
-// bytes: has_gpu_element_storage_v), NVFP4 and FP8.
+// bytes: has_gpu_element_storage_v), NVFP4, FP8 and affine integers.
 template <class F>
 constexpr bool has_cuda_kernels() {
   using family = typename format_traits<F>::family;
-  return (std::is_same_v<family, format_family::block_scaled> || std::is_same_v<family, format_family::nvfp4> ||
-          std::is_same_v<family, format_family::float8>) &&
-         has_gpu_element_storage_v<F>;
+  if constexpr (std::is_same_v<family, format_family::affine>) {
+    return true;
+  } else {
+    return (std::is_same_v<family, format_family::block_scaled> || std::is_same_v<family, format_family::nvfp4> ||
+            std::is_same_v<family, format_family::float8>) &&
+           has_gpu_element_storage_v<F>;
+  }
 }
 
 // A view's rows as one (base, row stride) pair; ao::error when its leading dims do not collapse.
@@ -302,6 +309,108 @@ void quantize_float8(const ao::detail::band<const Src>& b, std::size_t cols, con
   check_launch("ao::cuda quantize_float8_kernel");
 }
 
+// Device memory for the length of one stream's work: cudaMallocAsync now, cudaFreeAsync (ordered after the work
+// enqueued meanwhile) when it goes out of scope, also when a launch check throws.
+class stream_scratch {
+ public:
+  stream_scratch(std::size_t bytes, cudaStream_t stream) : stream_(stream) {
+    check(cudaMallocAsync(&ptr_, bytes, stream), "ao::cuda: cudaMallocAsync (scratch)");
+  }
+  stream_scratch(const stream_scratch&) = delete;
+  stream_scratch& operator=(const stream_scratch&) = delete;
+  ~stream_scratch() { (void)cudaFreeAsync(ptr_, stream_); }
+  template <class T>
+  T* as() const noexcept {
+    return static_cast<T*>(ptr_);
+  }
+
+ private:
+  void* ptr_ = nullptr;
+  cudaStream_t stream_;
+};
+
+// Affine integers (affine_kernels.cuh). Per tensor, first the tensor's range into scratch keys and the qparams
+// from them into dst.scales[0] / dst.zero_points[0].
+template <class F, class Src>
+void quantize_affine(const ao::detail::band<const Src>& b, std::size_t cols, const quantized_view<F>& dst,
+                     cudaStream_t stream) {
+  constexpr bool tensor = std::is_same_v<typename F::granularity, per_tensor>;
+  const std::size_t length = tensor ? cols : ao::detail::affine_group_length<F>(1, cols);
+  if constexpr (tensor) {
+    const stream_scratch keys(3 * sizeof(std::uint32_t), stream);
+    check(cudaMemsetAsync(keys.as<std::uint32_t>(), 0xFF, sizeof(std::uint32_t), stream),
+          "ao::cuda::quantize: cudaMemsetAsync");
+    check(cudaMemsetAsync(keys.as<std::uint32_t>() + 1, 0, 2 * sizeof(std::uint32_t), stream),
+          "ao::cuda::quantize: cudaMemsetAsync");
+    const bool wide =
+        cols % 8 == 0 && aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<8 * sizeof(Src)>());
+    if (wide) {
+      const launch_shape l = row_grid(b.rows, cols / 8, 2048);
+      affine_range_keys_kernel<Src, 8><<<l.grid, l.block, 0, stream>>>(b.base, b.stride, b.rows, cols,
+                                                                        keys.as<std::uint32_t>(), true);
+    } else {
+      const launch_shape l = row_grid(b.rows, cols, 2048);
+      affine_range_keys_kernel<Src, 1><<<l.grid, l.block, 0, stream>>>(b.base, b.stride, b.rows, cols,
+                                                                        keys.as<std::uint32_t>(), false);
+    }
+    check_launch("ao::cuda affine_range_keys_kernel");
+    affine_tensor_qparams_kernel<F, Src><<<1, 1, 0, stream>>>(
+        keys.as<std::uint32_t>(), b.rows * cols == 1 ? b.base : nullptr, dst.scales, dst.zero_points);
+    check_launch("ao::cuda affine_tensor_qparams_kernel");
+  }
+  auto launch = [&](auto vector) {
+    constexpr int V = decltype(vector)::value;
+    const std::size_t runs = length / V;
+    unsigned team = 1;
+    while (team < 32 && 2 * team <= runs) team *= 2;
+    const std::size_t groups = b.rows * (cols / length), warps = (groups + 32 / team - 1) / (32 / team);
+    const bool wide_src = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<V * sizeof(Src)>());
+    const bool wide_data = aligned(dst.data, dst.data_stride, access_width<V>());
+    const unsigned blocks = grid_size(warps * 32, threads_per_block);
+    if constexpr (!tensor) {
+      constexpr int held = 4;  // runs a lane keeps in registers between the passes
+      if (runs <= std::size_t{team} * held) {
+        affine_quantize_kernel<F, Src, V, held><<<blocks, threads_per_block, 0, stream>>>(
+            b.base, b.stride, b.rows, cols, length, team, dst.data, dst.data_stride, dst.scales, dst.scales_stride,
+            dst.zero_points, dst.zero_points_stride, wide_src, wide_data);
+        return;
+      }
+    }
+    affine_quantize_kernel<F, Src, V, 0><<<blocks, threads_per_block, 0, stream>>>(
+        b.base, b.stride, b.rows, cols, length, team, dst.data, dst.data_stride, dst.scales, dst.scales_stride,
+        dst.zero_points, dst.zero_points_stride, wide_src, wide_data);
+  };
+  if (length % 8 == 0) {
+    launch(std::integral_constant<int, 8>{});
+  } else {
+    launch(std::integral_constant<int, 1>{});
+  }
+  check_launch("ao::cuda affine_quantize_kernel");
+}
+
+template <class F, class Dst>
+void dequantize_affine(const const_quantized_view<F>& q, const ao::detail::band<Dst>& b, cudaStream_t stream) {
+  const std::size_t rows = q.rows, cols = q.cols;
+  const std::size_t length = std::is_same_v<typename F::granularity, per_tensor>
+                                 ? cols
+                                 : ao::detail::affine_group_length<F>(1, cols);
+  auto launch = [&](auto vector) {
+    constexpr int V = decltype(vector)::value;
+    const bool wide_data = aligned(q.data, q.data_stride, access_width<V>());
+    const bool wide_dst = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Dst)), access_width<V * sizeof(Dst)>());
+    const launch_shape l = row_grid(rows, cols / V);
+    affine_dequantize_kernel<F, Dst, V><<<l.grid, l.block, 0, stream>>>(
+        q.data, q.data_stride, q.scales, q.scales_stride, q.zero_points, q.zero_points_stride, length, rows, cols,
+        b.base, b.stride, wide_data, wide_dst);
+  };
+  if (length % 8 == 0) {
+    launch(std::integral_constant<int, 8>{});
+  } else {
+    launch(std::integral_constant<int, 1>{});
+  }
+  check_launch("ao::cuda affine_dequantize_kernel");
+}
+
 }  // namespace detail
 
 template <class F, class Src, int Rank>
@@ -311,7 +420,7 @@ void quantize(strided_view<const Src, Rank> src, const quantized_view<F>& dst, c
                 "ao::cuda::quantize: the source is float, ao::bfloat16 or ao::float16");
   static_assert(detail::has_cuda_kernels<F>(),
                 "ao::cuda::quantize: GPU kernels exist for block-scaled (MX) formats with torchao's element packing "
-                "(not ao::element_packing::fp6_4in3), NVFP4 and FP8 formats so far");
+                "(not ao::element_packing::fp6_4in3), NVFP4, FP8 and affine integer formats so far");
   const char* op = "ao::cuda::quantize";
   const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";
   ao::detail::check_strides(op, "src", src);
@@ -328,6 +437,8 @@ void quantize(strided_view<const Src, Rank> src, const quantized_view<F>& dst, c
   const ao::detail::band<const Src> b = detail::single_band(op, "src", src);
   if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::float8>) {
     detail::quantize_float8<F, Src>(b, cols, dst, stream);
+  } else if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::affine>) {
+    detail::quantize_affine<F, Src>(b, cols, dst, stream);
   } else {
     detail::quantize_blocks<F, Src>(b, cols, dst, stream, layout);
   }
@@ -376,7 +487,7 @@ void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Ran
                 "ao::cuda::dequantize: the output is float, ao::bfloat16 or ao::float16");
   static_assert(detail::has_cuda_kernels<F>(),
                 "ao::cuda::dequantize: GPU kernels exist for block-scaled (MX) formats with torchao's element packing "
-                "(not ao::element_packing::fp6_4in3), NVFP4 and FP8 formats so far");
+                "(not ao::element_packing::fp6_4in3), NVFP4, FP8 and affine integer formats so far");
   const const_quantized_view<F> q = quantized;
   const char* op = "ao::cuda::dequantize";
   const std::string where = std::string(op) + "<" + ao::detail::format_name<F>() + ">: ";
@@ -392,7 +503,9 @@ void dequantize(const quantized_view<F, Const>& quantized, strided_view<Dst, Ran
   ao::detail::check_disjoint(op, buffers);
   const ao::detail::band<Dst> b = detail::single_band(op, "dst", dst);
   using namespace detail;
-  if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::float8>) {
+  if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::affine>) {
+    dequantize_affine<F, Dst>(q, b, stream);
+  } else if constexpr (std::is_same_v<typename format_traits<F>::family, format_family::float8>) {
     const granules g = granules_of<F>(rows, cols, q.scales_stride);
     auto launch = [&](auto vector) {
       constexpr int V = decltype(vector)::value;

@@ -58,19 +58,25 @@ struct affine_promote<A, A> {
 template <class A, class B>
 using affine_promote_t = typename affine_promote<A, B>::type;
 
-// a * b and a + b rounded once: under nvcc the device pass uses __fmul_rn/__fadd_rn, which are never fused into
-// an FMA (PyTorch runs these as separate operations). Host compilers fuse only when asked to (for example GCC's
-// -ffp-contract=fast with an FMA-capable -march), which the oracle must not be built with.
+// a * b and a + b rounded once, as x86 computes them (the oracle's bytes are those of torchao on x86): under nvcc
+// the device pass writes out x86's NaN rule (a NaN operand comes back quieted, a's first; an invalid operation
+// gives x86's default NaN 0xFFC00000, where the GPU would give 0x7FFFFFFF: torch_multiply / torch_add) and uses
+// __fmul_rn / __fadd_rn, which are never fused into an FMA (PyTorch runs these as separate operations). Host
+// compilers fuse only when asked to (for example GCC's -ffp-contract=fast with an FMA-capable -march), which the
+// oracle must not be built with. Stored NaN bits (a NaN group's floating zero point, dequantized values of a
+// NaN or infinite scale) depend on this rule; the codes of NaN values do not (they are 0).
 AO_HOST_DEVICE constexpr float affine_mul(float a, float b) noexcept {
 #if defined(AO_DEVICE_PASS)
-  return __fmul_rn(a, b);
+  const float r = __fmul_rn(a, b);
+  return r != r ? torch_multiply(a, b) : r;
 #else
   return a * b;
 #endif
 }
 AO_HOST_DEVICE constexpr float affine_add(float a, float b) noexcept {
 #if defined(AO_DEVICE_PASS)
-  return __fadd_rn(a, b);
+  const float r = __fadd_rn(a, b);
+  return r != r ? torch_add(a, b) : r;
 #else
   return a + b;
 #endif
@@ -282,7 +288,7 @@ AO_HOST_DEVICE AO_FORCEINLINE constexpr std::enable_if_t<is_affine_v<F>, float> 
     return d::round_to_dtype<Out>(d::round_to_dtype<P>(d::affine_add(v, float(p.zero_point))));
   } else {
     const float v = d::round_to_dtype<Out>(q - static_cast<float>(p.zero_point));
-    return d::round_to_dtype<Out>(d::round_to_dtype<P>(v * s));
+    return d::round_to_dtype<Out>(d::round_to_dtype<P>(d::affine_mul(v, s)));
   }
 }
 
