@@ -602,9 +602,6 @@ int main() {
   check_format<int8_symmetric_per_row, bf16>(102);
   check_format<int8_asymmetric_per_row, float>(103);
   check_format<int8_symmetric_per_tensor, bf16>(104);
-  check_format<uint8_asymmetric_per_row, f16>(105);
-  check_format<int8_symmetric_no_clipping_err_per_row, bf16, float>(106);
-  check_format<int4_symmetric_group32, bf16>(107);
   check_format<int4_asymmetric_group32, float>(108);
   check_format<uint4_asymmetric_group64, bf16>(109);
   check_format<int2_symmetric_group32, f16>(110);
@@ -618,6 +615,12 @@ int main() {
   check_case<int8_symmetric_per_tensor, bf16, bf16>(64, 4096, 0, 0, 118, false);
   check_case<affine<uint8, mapping::asymmetric, per_tensor>, float, bf16>(9, 1000, 3, 1, 119, false);
   check_case<tinygemm_int4_group128, bf16, bf16>(16, 4096, 0, 0, 120, true);
+  // Long rows (a team of 32 lanes loops over them, loading each run twice; aligned and not), and groups of 512
+  // values.
+  check_case<int8_asymmetric_per_row, float, float>(5, 12288, 0, 0, 121, true);
+  check_case<uint8_asymmetric_per_row, bf16, bf16>(7, 16384, 8, 8, 122, true);
+  check_case<int8_symmetric_no_clipping_err_per_row, f16, f16>(130, 520, 0, 0, 123, true);
+  check_case<affine<ao::int4, mapping::asymmetric, group<512>>, bf16, bf16>(12, 2048, 0, 0, 124, true);
   // Swizzled scales: whole 128 x 4 tiles, and padded rows and columns.
   check_swizzled_case<mxfp8_e4m3, bf16>(256, 512, 39);
   check_swizzled_case<mxfp4, bf16>(130, 96, 40);

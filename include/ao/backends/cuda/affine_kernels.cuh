@@ -1,16 +1,16 @@
 // ao/backends/cuda/affine_kernels.cuh: the GPU kernels of affine integer quantization (ao::affine, numerics spec
 // §4: torchao's choose_qparams_affine + quantize_affine + dequantize_affine, and the tinygemm form), per row,
 // group-wise and per tensor. They call the scalar oracle's own functions (ao/backends/scalar/affine.hpp:
-// affine_min_max, affine_merge, qparams_from_range, quantize_group, dequantize_code), so the bytes are the
+// affine_range_of / affine_extend, affine_merge, qparams_from_range, affine_quantizer, dequantize_code), so the bytes are the
 // oracle's, the input-dtype arithmetic included.
 //
 //   affine_quantize_kernel<F, Src, V>   a team of `team` lanes (a power of two up to 32, within one warp) per
 //                                       group (per row: the row; per tensor: the row, with the tensor's qparams);
 //                                       each lane takes runs of V consecutive values. Pass 1: the group's range
-//                                       (affine_min_max of each run, affine_merge across runs and the team's
+//                                       (affine_extend over a lane's values, affine_merge across the team's
 //                                       lanes); the team's first lane writes the qparams. Pass 2 writes the
-//                                       codes, V bytes a store, from registers when a lane's runs fit (groups up
-//                                       to 32 lanes x 4 runs of V), else loading the group again (L1/L2).
+//                                       codes, V bytes a store, from registers when a lane has one run (groups up
+//                                       to 32 lanes x V), else loading the group again (L1/L2).
 //   affine_range_keys_kernel<Src, V>    per tensor, pass 0: the whole tensor's min and max as order-preserving
 //                                       32-bit keys, and whether it holds a NaN (atomics into 3 words).
 //   affine_tensor_qparams_kernel<F, Src>  one thread: the tensor's qparams from those keys, into scales[0] and
@@ -91,8 +91,7 @@ __global__ void affine_tensor_qparams_kernel(const std::uint32_t* AO_RESTRICT ke
                                              typename F::zero_point_type* AO_RESTRICT zero_points) {
   scalar::affine_range range{};
   if (single != nullptr) {
-    const float x = widen(*single);
-    range = scalar::affine_min_max<Src>(&x, 1);
+    range = scalar::affine_range_of<Src>(widen(*single));
   } else if (keys[2] != 0) {
     range = {ao::detail::affine_nan(), ao::detail::affine_nan()};
   } else {
@@ -115,7 +114,6 @@ __global__ void __launch_bounds__(256)
                            std::ptrdiff_t data_stride, typename F::scale_type* AO_RESTRICT scales,
                            std::ptrdiff_t scales_stride, typename F::zero_point_type* AO_RESTRICT zero_points,
                            std::ptrdiff_t zero_points_stride, bool wide_src, bool wide_data) {
-  using code_type = typename F::code_type;
   constexpr bool tensor = std::is_same_v<typename F::granularity, per_tensor>;
   const std::size_t groups_per_row = cols / length, groups = rows * groups_per_row;
   const unsigned lane = threadIdx.x % 32u, member = lane % team, teams_per_warp = 32u / team;
@@ -129,12 +127,10 @@ __global__ void __launch_bounds__(256)
     std::uint8_t* out = data + static_cast<std::ptrdiff_t>(r) * data_stride + c0;
     float held[Held > 0 ? Held : 1][V];
     // The codes of the run at i (its values in v) into out.
-    auto encode = [&](std::size_t i, const float* v, const scalar::affine_qparams<F>& p) {
-      code_type codes[V];
-      scalar::quantize_group<F, Src>(v, V, p, codes);
+    auto encode = [&](std::size_t i, const float* v, const scalar::affine_quantizer<F, Src>& quantize_value) {
       std::uint8_t bytes[V];
       AO_UNROLL
-      for (int j = 0; j < V; ++j) bytes[j] = static_cast<std::uint8_t>(codes[j]);
+      for (int j = 0; j < V; ++j) bytes[j] = static_cast<std::uint8_t>(quantize_value(v[j]));
       store_bytes<V>(out + i, bytes, wide_data);
     };
     scalar::affine_qparams<F> p{};
@@ -144,9 +140,11 @@ __global__ void __launch_bounds__(256)
       scalar::affine_range range{};
       bool has = false;
       auto add = [&](const float* v) {
-        const scalar::affine_range part = scalar::affine_min_max<Src>(v, V);
-        range = has ? scalar::affine_merge(range, part) : part;
-        has = true;
+        AO_UNROLL
+        for (int j = 0; j < V; ++j) {
+          range = has ? scalar::affine_extend<Src>(range, v[j]) : scalar::affine_range_of<Src>(v[j]);
+          has = true;
+        }
       };
       if constexpr (Held > 0) {
         AO_UNROLL
@@ -179,17 +177,18 @@ __global__ void __launch_bounds__(256)
             p.zero_point;
       }
     }
+    const scalar::affine_quantizer<F, Src> quantize_value(p);
     if constexpr (Held > 0 && !tensor) {
       AO_UNROLL
       for (int k = 0; k < Held; ++k) {
         const std::size_t i = (member + static_cast<std::size_t>(k) * team) * V;
-        if (active && i < length) encode(i, held[k], p);
+        if (active && i < length) encode(i, held[k], quantize_value);
       }
     } else {
       for (std::size_t i = member * V; active && i < length; i += team * V) {
         float v[V];
         load_values<V>(x + i, v, wide_src);
-        encode(i, v, p);
+        encode(i, v, quantize_value);
       }
     }
   }

@@ -367,10 +367,10 @@ void quantize_affine(const ao::detail::band<const Src>& b, std::size_t cols, con
     const bool wide_src = aligned(b.base, b.stride * std::ptrdiff_t(sizeof(Src)), access_width<V * sizeof(Src)>());
     const bool wide_data = aligned(dst.data, dst.data_stride, access_width<V>());
     const unsigned blocks = grid_size(warps * 32, threads_per_block);
-    if constexpr (!tensor) {
-      constexpr int held = 4;  // runs a lane keeps in registers between the passes
-      if (runs <= std::size_t{team} * held) {
-        affine_quantize_kernel<F, Src, V, held><<<blocks, threads_per_block, 0, stream>>>(
+    if constexpr (!tensor && V > 1) {
+      // Groups of up to 32 lanes x V values: a lane's run stays in registers between the passes.
+      if (runs <= team) {
+        affine_quantize_kernel<F, Src, V, 1><<<blocks, threads_per_block, 0, stream>>>(
             b.base, b.stride, b.rows, cols, length, team, dst.data, dst.data_stride, dst.scales, dst.scales_stride,
             dst.zero_points, dst.zero_points_stride, wide_src, wide_data);
         return;

@@ -166,19 +166,22 @@ struct affine_qparams {
 struct affine_range {
   float lo, hi;
 };
+// The range of one value x of dtype Input (given as a float), and a range extended by one more such value: the
+// steps of affine_min_max (the GPU kernels take them one value at a time).
+template <class Input = float>
+AO_HOST_DEVICE constexpr affine_range affine_range_of(float x) noexcept {
+  const float v = ao::detail::round_to_dtype<Input>(x);
+  return {v, v};
+}
+template <class Input = float>
+AO_HOST_DEVICE constexpr affine_range affine_extend(affine_range r, float x) noexcept {
+  const float v = ao::detail::round_to_dtype<Input>(x);
+  return {ao::detail::affine_min(r.lo, v), ao::detail::affine_max(r.hi, v)};
+}
 template <class Input = float>
 AO_HOST_DEVICE constexpr affine_range affine_min_max(const float* AO_RESTRICT x, std::size_t n) noexcept {
-  namespace d = ao::detail;
   affine_range r{0.0f, 0.0f};
-  for (std::size_t i = 0; i < n; ++i) {
-    const float v = d::round_to_dtype<Input>(x[i]);
-    if (i == 0) {
-      r.lo = r.hi = v;
-    } else {
-      r.lo = d::affine_min(r.lo, v);
-      r.hi = d::affine_max(r.hi, v);
-    }
-  }
+  for (std::size_t i = 0; i < n; ++i) r = i == 0 ? affine_range_of<Input>(x[i]) : affine_extend<Input>(r, x[i]);
   return r;
 }
 // The range of two parts of one group (NaN propagates): what a parallel reduction combines.
@@ -241,35 +244,50 @@ AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>, affine_qparams<F>> cho
   return qparams_from_range<F, Input>(affine_min_max<Input>(x, n), eps);
 }
 
+// The code of one value of dtype Input (given as a float) in a group with qparams p: quantize_group's loop body,
+// with the scalars it needs computed once, when the quantizer is made.
+template <class F, class Input = float>
+struct affine_quantizer {
+  static_assert(is_affine_v<F>, "affine_quantizer: F is an ao::affine format");
+  float scale = 0.0f;
+  float factor = 0.0f;  // integer zero point: torchao's 1.0 / scale, in the scale's dtype; floating: the low end
+  float zero = 0.0f;    // integer zero point
+
+  AO_HOST_DEVICE constexpr explicit affine_quantizer(affine_qparams<F> p) noexcept : scale(float(p.scale)) {
+    namespace d = ao::detail;
+    using S = typename F::scale_type;
+    if constexpr (F::float_zero_point) {
+      const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
+      factor = d::round_to_dtype<S>(
+          d::affine_add(float(p.zero_point), -d::round_to_dtype<S>(d::affine_mul(scale, mid))));
+    } else {
+      factor = d::round_to_dtype<S>(1.0f / scale);
+      zero = static_cast<float>(p.zero_point);
+    }
+  }
+
+  AO_HOST_DEVICE AO_FORCEINLINE constexpr typename F::code_type operator()(float x) const noexcept {
+    namespace d = ao::detail;
+    using P = d::affine_promote_t<Input, typename F::scale_type>;
+    constexpr float qmin = static_cast<float>(F::quant_min), qmax = static_cast<float>(F::quant_max);
+    const float v = d::round_to_dtype<Input>(x);
+    float q = 0.0f;
+    if constexpr (F::float_zero_point) {
+      q = d::affine_round_half_even(d::round_to_dtype<P>(d::round_to_dtype<P>(v - factor) / scale));
+    } else {
+      q = d::round_to_dtype<P>(d::affine_round_half_even(d::round_to_dtype<P>(v * factor)) + zero);
+    }
+    return static_cast<typename F::code_type>(d::affine_to_int(d::affine_clamp(q, qmin, qmax)));
+  }
+};
+
 // Quantizes one group of n values of dtype Input with its qparams: one code per byte (F::code_type).
 template <class F, class Input = float>
 AO_HOST_DEVICE constexpr std::enable_if_t<is_affine_v<F>> quantize_group(const float* AO_RESTRICT x, std::size_t n,
                                                                           affine_qparams<F> p,
                                                                           typename F::code_type* AO_RESTRICT codes) noexcept {
-  namespace d = ao::detail;
-  using T = Input;
-  using S = typename F::scale_type;
-  using P = d::affine_promote_t<T, S>;
-  using C = typename F::code_type;
-  constexpr float qmin = static_cast<float>(F::quant_min), qmax = static_cast<float>(F::quant_max);
-  const float s = float(p.scale);
-  if constexpr (F::float_zero_point) {
-    const float mid = static_cast<float>(F::twice_mid_point) / 2.0f;
-    const float lo = d::round_to_dtype<S>(d::affine_add(float(p.zero_point), -d::round_to_dtype<S>(d::affine_mul(s, mid))));
-    for (std::size_t i = 0; i < n; ++i) {
-      const float v = d::round_to_dtype<T>(x[i]);
-      const float q = d::affine_round_half_even(d::round_to_dtype<P>(d::round_to_dtype<P>(v - lo) / s));
-      codes[i] = static_cast<C>(d::affine_to_int(d::affine_clamp(q, qmin, qmax)));
-    }
-  } else {
-    const float r = d::round_to_dtype<S>(1.0f / s);  // torchao's 1.0 / scale, in the scale's dtype
-    const float z = static_cast<float>(p.zero_point);
-    for (std::size_t i = 0; i < n; ++i) {
-      const float v = d::round_to_dtype<T>(x[i]);
-      const float q = d::round_to_dtype<P>(d::affine_round_half_even(d::round_to_dtype<P>(v * r)) + z);
-      codes[i] = static_cast<C>(d::affine_to_int(d::affine_clamp(q, qmin, qmax)));
-    }
-  }
+  const affine_quantizer<F, Input> quantize_value(p);
+  for (std::size_t i = 0; i < n; ++i) codes[i] = quantize_value(x[i]);
 }
 
 // The dequantized value of one code of a group with qparams p, in dtype Out (float by default; ao::bfloat16 or
