@@ -1,10 +1,10 @@
 // ao/backends/cuda/affine_kernels.cuh: the GPU kernels of affine integer quantization (ao::affine, numerics spec
 // §4: torchao's choose_qparams_affine + quantize_affine + dequantize_affine, and the tinygemm form), per row,
 // group-wise and per tensor. They call the scalar oracle's own functions (ao/backends/scalar/affine.hpp:
-// affine_range_of / affine_extend, affine_merge, qparams_from_range, affine_quantizer, dequantize_code), so the bytes are the
-// oracle's, the input-dtype arithmetic included.
+// affine_range_of / affine_extend, affine_merge, qparams_from_range, affine_quantizer, dequantize_code), so the
+// bytes are the oracle's, the input-dtype arithmetic included.
 //
-//   affine_quantize_kernel<F, Src, V>   a team of `team` lanes (a power of two up to 32, within one warp) per
+//   affine_quantize_kernel<F, Src, V, Held>  a team of `team` lanes (a power of two up to 32, within one warp) per
 //                                       group (per row: the row; per tensor: the row, with the tensor's qparams);
 //                                       each lane takes runs of V consecutive values. Pass 1: the group's range
 //                                       (affine_extend over a lane's values, affine_merge across the team's
